@@ -1,0 +1,1 @@
+//! Hand-built rtnetlink messages over a blocking `AF_NETLINK` socket.

@@ -1,0 +1,1 @@
+//! koko: connect network namespaces and containers with virtual links.
