@@ -2,5 +2,8 @@
 
 pub mod cli;
 pub mod endpoint;
+pub mod error;
+pub mod netns;
+pub mod ops;
 pub mod plan;
 pub mod runtime;

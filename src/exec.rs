@@ -1,0 +1,51 @@
+//! Runs a validated [`Plan`] against the kernel.
+
+use crate::error::{Error, Result};
+use crate::netns::Netns;
+use crate::ops::{self, End, LinkOptions};
+use crate::plan::{Action, Endpoint, Options, Plan};
+use crate::resolve::resolve;
+use std::net::IpAddr;
+
+/// Carries out `plan`. `Help` and `Version` print nothing here: `main` handles them.
+pub fn run(plan: &Plan) -> Result<()> {
+    let options = &plan.options;
+    match &plan.action {
+        Action::Veth { a, b } => connect_veth(a, b, options),
+        Action::Interface { .. } => Err(Error::new("vxlan, macvlan and vlan links are not implemented yet")),
+        Action::Delete { namespace, link } => {
+            let netns = resolve(namespace, options.wait)?;
+            ops::delete::delete_link(&netns, link)
+        }
+        Action::Bulk { .. } => Err(Error::new("bulk mode (-f) is not implemented yet")),
+        Action::Help | Action::Version => Ok(()),
+    }
+}
+
+fn link_options(options: &Options) -> LinkOptions {
+    LinkOptions { mtu: options.mtu, nodad: options.nodad }
+}
+
+fn addresses(endpoint: &Endpoint) -> Vec<(IpAddr, u8)> {
+    endpoint.addrs.iter().map(|net| (net.addr, net.prefix)).collect()
+}
+
+fn connect_veth(a: &Endpoint, b: &Endpoint, options: &Options) -> Result<()> {
+    let netns_a = resolve(&a.namespace, options.wait)?;
+    let netns_b = resolve(&b.namespace, options.wait)?;
+    if a.link == b.link && netns_a.same_as(&netns_b) {
+        return Err(Error::new(format!(
+            "both ends are named \"{}\" and {} and {} are the same namespace",
+            a.link, netns_a, netns_b
+        )));
+    }
+    let addrs_a = addresses(a);
+    let addrs_b = addresses(b);
+    let end_a = end(&netns_a, a, &addrs_a);
+    let end_b = end(&netns_b, b, &addrs_b);
+    ops::veth::create_veth(&end_a, &end_b, &link_options(options))
+}
+
+fn end<'a>(netns: &'a Netns, endpoint: &'a Endpoint, addrs: &'a [(IpAddr, u8)]) -> End<'a> {
+    End { netns, name: &endpoint.link, addrs, mac: endpoint.mac }
+}
