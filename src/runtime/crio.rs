@@ -9,7 +9,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{encode_path_segment, http, json, request, validate_pid, Engine, Error};
+use super::{
+    check_designator, encode_path_segment, http, json, request, validate_pid, Engine, Error,
+};
 
 /// Socket used when [`SOCKET_ENV`] is unset or empty.
 pub const DEFAULT_SOCKET: &str = "/var/run/crio/crio.sock";
@@ -30,15 +32,10 @@ pub fn container_pid(id: &str) -> Result<u32, Error> {
 /// Returns the PID of the init process of a running container, asking CRI-O on the unix
 /// socket `socket`. `timeout` bounds the whole request.
 ///
-/// NOTE: the endpoint looks IDs up as given; whether it accepts ID prefixes like
-/// `crictl` does depends on the CRI-O version and has not been checked against a real
-/// CRI-O.
+/// NOTE: the endpoint looks IDs up as given. Whether it also accepts ID prefixes, as
+/// `crictl` does, has not been checked against a real CRI-O.
 pub fn container_pid_at(socket: &Path, id: &str, timeout: Duration) -> Result<u32, Error> {
-    if id.is_empty() {
-        return Err(Error::EmptyName {
-            engine: Engine::Crio,
-        });
-    }
+    check_designator(Engine::Crio, id, id)?;
     let target = format!("/containers/{}", encode_path_segment(id));
     let body = request(Engine::Crio, socket, &target, id, timeout)?;
     pid_from_inspect(socket, id, &body)
@@ -127,6 +124,14 @@ mod tests {
             err.to_string(),
             "container \"nope\" not found (CRI-O replied: can't find the container with id nope)"
         );
+    }
+
+    #[test]
+    fn invalid_ids() {
+        for id in ["", ".", ".."] {
+            let err = container_pid_at(Path::new("/nonexistent"), id, TIMEOUT).unwrap_err();
+            assert!(matches!(err, Error::InvalidName { .. }), "{id:?}: {err:?}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Container lookup through the Docker Engine API, which Podman's Docker-compatible
 //! socket also serves.
 //!
-//! `GET /containers/{name_or_id}/json` is the request behind `docker inspect`; the engine
+//! `GET /containers/{name_or_id}/json` is the request behind `docker inspect`. The engine
 //! resolves names, full IDs and unique ID prefixes for it, so koko accepts whatever the
 //! docker CLI accepts.
 
@@ -10,7 +10,9 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{encode_path_segment, http, json, request, validate_pid, Engine, Error};
+use super::{
+    check_designator, encode_path_segment, http, json, request, validate_pid, Engine, Error,
+};
 
 /// Socket used when `DOCKER_HOST` is unset or empty.
 pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
@@ -25,12 +27,11 @@ pub fn container_pid(name_or_id: &str) -> Result<u32, Error> {
 /// Returns the PID of the init process of a running container, asking the engine on the
 /// unix socket `socket`. `timeout` bounds the whole request.
 pub fn container_pid_at(socket: &Path, name_or_id: &str, timeout: Duration) -> Result<u32, Error> {
-    if name_or_id.is_empty() {
-        return Err(Error::EmptyName {
-            engine: Engine::Docker,
-        });
-    }
-    let target = format!("/containers/{}/json", encode_path_segment(name_or_id));
+    // Docker stores names with a leading slash ("/web") and its CLI accepts both forms,
+    // but the engine answers "/containers//web/json" with a redirect, so send "web".
+    let lookup = name_or_id.strip_prefix('/').unwrap_or(name_or_id);
+    check_designator(Engine::Docker, name_or_id, lookup)?;
+    let target = format!("/containers/{}/json", encode_path_segment(lookup));
     let body = request(Engine::Docker, socket, &target, name_or_id, timeout)?;
     pid_from_inspect(socket, name_or_id, &body)
 }
@@ -67,8 +68,8 @@ pub fn pid_from_inspect(socket: &Path, container: &str, body: &[u8]) -> Result<u
         reason: err.to_string(),
     })?;
     let state = document.get("State");
-    // Docker reports Pid 0 for a stopped container; Running=false covers engines that
-    // keep the last PID after the process exits.
+    // Docker reports Pid 0 for a stopped container. Checking Running=false as well
+    // covers an engine that keeps the last PID after the process exits.
     if state
         .and_then(|state| state.get("Running"))
         .and_then(json::Value::as_bool)
@@ -207,6 +208,13 @@ mod tests {
     }
 
     #[test]
+    fn fake_engine_strips_leading_slash() {
+        let server = FakeServer::replying(&reply("200 OK", INSPECT));
+        container_pid_at(&server.socket, "/web", TIMEOUT).unwrap();
+        assert!(server.request().starts_with("GET /containers/web/json "));
+    }
+
+    #[test]
     fn fake_engine_not_found() {
         let server = FakeServer::replying(&reply(
             "404 Not Found",
@@ -342,8 +350,13 @@ mod tests {
     }
 
     #[test]
-    fn empty_name() {
-        let err = container_pid_at(Path::new("/nonexistent"), "", TIMEOUT).unwrap_err();
-        assert!(matches!(err, Error::EmptyName { .. }), "{err:?}");
+    fn invalid_names() {
+        for name in ["", "/", ".", "..", "/.."] {
+            let err = container_pid_at(Path::new("/nonexistent"), name, TIMEOUT).unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidName { .. }),
+                "{name:?}: {err:?}"
+            );
+        }
     }
 }

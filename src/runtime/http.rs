@@ -193,7 +193,7 @@ fn read_response(
         received.extend_from_slice(&buffer[..count]);
 
         // A server may keep the connection open despite `Connection: close`, so stop as
-        // soon as the framing says the message is complete.
+        // soon as the framing shows that the message is complete.
         match parse(&received, false) {
             Ok(response) => return Ok(response),
             Err(ParseError::Truncated) => continue,
@@ -213,7 +213,8 @@ fn is_timeout(err: &io::Error) -> bool {
 ///
 /// Interim 1xx responses are skipped. The body is framed by `Transfer-Encoding: chunked`,
 /// by `Content-Length`, or by the end of the bytes when neither is present. Bytes after a
-/// framed body are ignored. Never panics.
+/// framed body are ignored. Any input gives a `Response` or an error, and
+/// `parse_response_never_panics` checks this on random and mutated replies.
 pub fn parse_response(bytes: &[u8]) -> Result<Response, ParseError> {
     parse(bytes, true)
 }

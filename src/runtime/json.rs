@@ -1,8 +1,8 @@
 //! A small JSON reader (RFC 8259) for the replies of container engines.
 //!
-//! [`parse`] builds a [`Value`] tree from a whole document; [`Value::lookup`] then walks
-//! a path of object keys, so a key is found only where the path says, never by searching
-//! the text.
+//! [`parse`] builds a [`Value`] tree from a whole document. [`Value::lookup`] then walks
+//! a path of object keys, so a key is found only at that path, never by searching the
+//! text.
 
 use std::fmt;
 
@@ -26,8 +26,7 @@ pub enum Value {
 
 impl Value {
     /// Returns the member `key` of an object, or `None` for a missing key or a value that
-    /// is not an object. With duplicate keys the last one wins, as in Go's encoding/json,
-    /// which the engines use to write and read these documents.
+    /// is not an object. With duplicate keys the last one wins.
     pub fn get(&self, key: &str) -> Option<&Value> {
         match self {
             Value::Object(members) => members
@@ -85,8 +84,9 @@ impl std::error::Error for Error {}
 
 /// Parses a whole document: one value with optional whitespace around it.
 ///
-/// Strings are decoded liberally, as Go's encoding/json does: invalid UTF-8 and lone
-/// surrogate escapes become U+FFFD instead of failing the whole document. Never panics.
+/// Strings are decoded liberally: invalid UTF-8 and lone surrogate escapes become U+FFFD
+/// instead of failing the whole document. Any input gives a `Value` or an error, and
+/// `parse_never_panics` checks this on random and mutated documents.
 pub fn parse(bytes: &[u8]) -> Result<Value, Error> {
     let mut parser = Parser {
         bytes,

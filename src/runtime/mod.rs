@@ -2,8 +2,8 @@
 //! container's init process, whose `/proc/PID/ns/net` is the container's network
 //! namespace.
 //!
-//! [`docker`] asks the Docker Engine API (or Podman's Docker-compatible API) and [`crio`]
-//! asks CRI-O's inspect endpoint. Both speak HTTP/1.1 over a unix socket through
+//! [`docker`] queries the Docker Engine API (or Podman's Docker-compatible API) and
+//! [`crio`] queries CRI-O's inspect endpoint. Both speak HTTP/1.1 over a unix socket through
 //! [`http`] and read the reply with [`json`].
 
 pub mod crio;
@@ -57,8 +57,9 @@ impl Engine {
 /// Failures while resolving a container to a PID.
 #[derive(Debug)]
 pub enum Error {
-    /// The container designator is empty.
-    EmptyName { engine: Engine },
+    /// The container designator is empty, "." or "..", which no engine accepts as a
+    /// name or ID and which would change the request path.
+    InvalidName { engine: Engine, name: String },
     /// `DOCKER_HOST` names something other than a unix socket.
     UnsupportedDockerHost { value: String },
     /// connect(2) on the engine's socket failed.
@@ -119,9 +120,11 @@ fn describe_io_error(err: &io::Error) -> String {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::EmptyName { engine } => {
-                write!(f, "invalid container \"\" for {} (expected a name or ID)", engine.name())
-            }
+            Error::InvalidName { engine, name } => write!(
+                f,
+                "invalid container name {name:?} for {} (expected a container name or ID)",
+                engine.name()
+            ),
             Error::UnsupportedDockerHost { value } => write!(
                 f,
                 "unsupported DOCKER_HOST {value:?}: koko reaches the engine only over a unix socket (expected unix:///path/to/docker.sock)"
@@ -285,6 +288,18 @@ fn sanitize(text: &str, max_chars: usize) -> String {
         clean.push_str("...");
     }
     clean
+}
+
+/// Rejects a designator that cannot name a container. `segment` is the part that goes
+/// into the request path and `name` is what the user typed.
+fn check_designator(engine: Engine, name: &str, segment: &str) -> Result<(), Error> {
+    if segment.is_empty() || segment == "." || segment == ".." {
+        return Err(Error::InvalidName {
+            engine,
+            name: name.to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// Percent-encodes every byte except RFC 3986's unreserved characters, so a container
@@ -516,7 +531,7 @@ mod test_support {
         }
     }
 
-    /// What the fake server does after reading the request.
+    /// Behaviour of the fake server after it has read the request.
     pub enum Reply {
         /// Writes these pieces with a short pause between them, then closes.
         Pieces(Vec<Vec<u8>>),
