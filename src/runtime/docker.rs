@@ -28,7 +28,7 @@ pub fn container_pid(name_or_id: &str) -> Result<u32, Error> {
 /// unix socket `socket`. `timeout` bounds the whole request.
 pub fn container_pid_at(socket: &Path, name_or_id: &str, timeout: Duration) -> Result<u32, Error> {
     // Docker stores names with a leading slash ("/web") and its CLI accepts both forms,
-    // but the engine answers "/containers//web/json" with a redirect, so send "web".
+    // but the engine replies to "/containers//web/json" with a redirect, so send "web".
     let lookup = name_or_id.strip_prefix('/').unwrap_or(name_or_id);
     check_designator(Engine::Docker, name_or_id, lookup)?;
     let target = format!("/containers/{}/json", encode_path_segment(lookup));
