@@ -107,6 +107,14 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// Whether the container may still appear: it does not exist or is not running yet.
+    /// `--wait` keeps polling on these and stops on every other error.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound { .. } | Error::NotRunning { .. })
+    }
+}
+
 /// Returns the text of an I/O error without Rust's " (os error N)" suffix, so messages
 /// read like the C tools' `strerror` output.
 fn describe_io_error(err: &io::Error) -> String {
