@@ -425,3 +425,34 @@ fn parsers_read_ip_output() {
         vec!["lo".to_string(), "a\"b\\cA".to_string()]
     );
 }
+
+#[test]
+fn container_has_own_netns() {
+    if !common::require_root() || !common::require_docker() {
+        return;
+    }
+    with_root_unchanged(|| {
+        let container = common::Container::run("selftest");
+        let pid = container.pid();
+        let own = std::fs::read_link("/proc/self/ns/net").unwrap();
+        let inside = std::fs::read_link(format!("/proc/{pid}/ns/net")).unwrap();
+        assert_ne!(own, inside, "container shares the test's network namespace");
+
+        let links = container.exec(&["ip", "-o", "link", "show"]);
+        links.assert_success();
+        assert_eq!(
+            links.stdout.lines().count(),
+            1,
+            "--network none should leave only lo:\n{links}"
+        );
+        assert!(links.stdout.contains("lo:"), "{links}");
+
+        let name = container.name().to_string();
+        drop(container);
+        let gone = common::run_command("docker", &["inspect", &name]);
+        assert!(
+            !gone.success(),
+            "container {name} still exists after drop:\n{gone}"
+        );
+    });
+}
