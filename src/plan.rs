@@ -1,1 +1,539 @@
-//! TODO
+//! Command-line parsing, second phase: validate [`Args`] into a [`Plan`].
+//!
+//! A `Plan` holds only checked values, so the executor that applies it to the kernel
+//! needs no further argument checks. Building a plan is pure: no files, no system calls.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::cli::{self, Args, Error, LinkKindFlag};
+use crate::endpoint::{self, parse_decimal};
+
+mod link_kind;
+
+pub use link_kind::{parse_macvlan, parse_vlan, parse_vxlan};
+
+/// Minimum MTU accepted by `--mtu` and the vxlan `mtu=` key: the IPv4 minimum (RFC 791).
+pub const MIN_MTU: u32 = 68;
+/// Maximum MTU accepted: the largest value an IPv4 total length can express.
+pub const MAX_MTU: u32 = 65535;
+/// Maximum `--wait`, in seconds.
+pub const MAX_WAIT_SECONDS: u64 = 3600;
+
+/// A network namespace as the user named it; the executor resolves it to a file descriptor.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Namespace {
+    /// Namespace of a running Docker (or Podman) container, by name or id.
+    Docker(String),
+    /// Named netns, the file /run/netns/NAME.
+    Named(String),
+    /// Any netns file, such as a bind mount or /proc/PID/ns/net.
+    Path(PathBuf),
+    /// Namespace of a process, /proc/PID/ns/net.
+    Pid(u32),
+    /// koko's own namespace.
+    Current,
+    /// Namespace of a CRI-O container, by id.
+    Crio(String),
+}
+
+impl fmt::Display for Namespace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Namespace::Docker(name) => write!(f, "container {name:?}"),
+            Namespace::Named(name) => write!(f, "netns {name:?}"),
+            Namespace::Path(path) => write!(f, "netns file {path:?}"),
+            Namespace::Pid(pid) => write!(f, "netns of pid {pid}"),
+            Namespace::Current => f.write_str("koko's own netns"),
+            Namespace::Crio(id) => write!(f, "CRI-O container {id:?}"),
+        }
+    }
+}
+
+/// An interface address with its prefix length; the prefix fits the address family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct IpNet {
+    pub addr: IpAddr,
+    pub prefix: u8,
+}
+
+impl fmt::Display for IpNet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+/// Which traffic of the mirror source is copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MirrorDirection {
+    Ingress,
+    Egress,
+    Both,
+}
+
+/// A request to copy the traffic of another interface to the endpoint's interface.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Mirror {
+    pub direction: MirrorDirection,
+    /// Interface whose traffic is copied, in the endpoint's namespace.
+    pub source: String,
+}
+
+/// One end of a veth pair, or the namespace and name of a vxlan, macvlan or vlan interface.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Endpoint {
+    pub namespace: Namespace,
+    /// Name of the interface to create in `namespace`.
+    pub link: String,
+    /// Addresses to assign, in command-line order, with no address repeated.
+    pub addrs: Vec<IpNet>,
+    /// MAC address to set: unicast and not all zero.
+    pub mac: Option<[u8; 6]>,
+    pub mirror: Option<Mirror>,
+}
+
+/// Settings of a vxlan interface (`-x`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Vxlan {
+    /// Underlay interface in koko's own namespace.
+    pub parent: String,
+    /// Remote VTEP address or multicast group; never unspecified.
+    pub remote: IpAddr,
+    /// VXLAN network identifier, 0 to 16777215.
+    pub vni: u32,
+    /// UDP destination port; 4789 unless `port=` was given.
+    pub port: u16,
+    /// MTU from the `mtu=` key, 68 to 65535.
+    pub mtu: Option<u32>,
+    /// Source address, of the same IP version as `remote`.
+    pub local: Option<IpAddr>,
+    pub ttl: Option<u8>,
+    pub tos: Option<u8>,
+    /// Whether the kernel learns remote MAC addresses; true unless `learning=off`.
+    pub learning: bool,
+    /// UDP source port range, low to high, both at least 1.
+    pub srcport: Option<(u16, u16)>,
+    pub udpcsum: Option<bool>,
+}
+
+impl Vxlan {
+    /// Whether `remote` is a multicast group rather than a single VTEP.
+    pub fn is_multicast(&self) -> bool {
+        self.remote.is_multicast()
+    }
+}
+
+/// Mode of a macvlan interface (`-M`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MacvlanMode {
+    /// Whatever mode the kernel picks when no mode attribute is sent.
+    Default,
+    Private,
+    Vepa,
+    Bridge,
+    Passthru,
+    Source,
+}
+
+impl MacvlanMode {
+    /// Value of `IFLA_MACVLAN_MODE` (`enum macvlan_mode` in linux/if_link.h), or `None`
+    /// for [`MacvlanMode::Default`], which sends no mode attribute.
+    pub fn kernel_value(self) -> Option<u32> {
+        match self {
+            MacvlanMode::Default => None,
+            MacvlanMode::Private => Some(1),
+            MacvlanMode::Vepa => Some(2),
+            MacvlanMode::Bridge => Some(4),
+            MacvlanMode::Passthru => Some(8),
+            MacvlanMode::Source => Some(16),
+        }
+    }
+}
+
+/// Settings of a macvlan interface (`-M`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Macvlan {
+    /// Lower interface in koko's own namespace.
+    pub parent: String,
+    pub mode: MacvlanMode,
+}
+
+/// Settings of a vlan interface (`-V`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Vlan {
+    /// Lower interface in koko's own namespace.
+    pub parent: String,
+    /// 802.1Q VLAN id, 1 to 4094.
+    pub vid: u16,
+}
+
+/// The kind of a single interface created on a parent in koko's own namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum LinkKind {
+    Vxlan(Vxlan),
+    Macvlan(Macvlan),
+    Vlan(Vlan),
+}
+
+/// Where a bulk run reads its command lines.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum BulkSource {
+    /// `-f -`
+    Stdin,
+    File(PathBuf),
+}
+
+/// What a bulk run does when a line fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OnError {
+    /// Stop at the first failed line (the default).
+    Stop,
+    /// Run the remaining lines (`--keep-going`).
+    KeepGoing,
+    /// Undo the lines already done (`--atomic`).
+    Atomic,
+}
+
+/// What koko does.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Create a veth pair with end `a` and end `b`.
+    Veth { a: Endpoint, b: Endpoint },
+    /// Create one interface of `kind` and move it to the endpoint's namespace.
+    Interface { endpoint: Endpoint, kind: LinkKind },
+    /// Delete interface `link` in `namespace`.
+    Delete { namespace: Namespace, link: String },
+    /// Run each line of a bulk file as a command line.
+    Bulk { source: BulkSource, on_error: OnError },
+    /// Print [`cli::USAGE`].
+    Help,
+    /// Print the version.
+    Version,
+}
+
+/// Settings that apply to the whole action.
+///
+/// With [`Action::Bulk`] they are defaults for every line, merged with [`Options::overlay`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Options {
+    /// MTU of both veth ends or of the new interface, 68 to 65535.
+    pub mtu: Option<u32>,
+    /// Whether IPv6 addresses skip duplicate address detection (`IFA_F_NODAD`).
+    pub nodad: bool,
+    /// How long to wait for namespaces and containers to appear; more than 0, at most 3600 s.
+    pub wait: Option<Duration>,
+}
+
+impl Options {
+    /// Merges a bulk line's options over these defaults: a value the line sets wins, and
+    /// `nodad` holds if either sets it.
+    pub fn overlay(&self, line: &Options) -> Options {
+        Options {
+            mtu: line.mtu.or(self.mtu),
+            nodad: self.nodad || line.nodad,
+            wait: line.wait.or(self.wait),
+        }
+    }
+}
+
+/// A validated command line.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Plan {
+    pub action: Action,
+    pub options: Options,
+}
+
+/// Parses and validates command-line arguments (without the program name).
+pub fn from_args<I>(args: I) -> Result<Plan, Error>
+where
+    I: IntoIterator,
+    I::Item: Into<OsString>,
+{
+    build(cli::parse_args(args)?)
+}
+
+/// Parses and validates one line of a bulk file.
+///
+/// Returns `Ok(None)` for a blank or comment-only line. Options inside the line apply to
+/// that line only. `-f`, `--keep-going`, `--atomic`, `-h` and `-v` are rejected.
+pub fn from_line(line: &str) -> Result<Option<Plan>, Error> {
+    let Some(words) = cli::split_line(line)? else {
+        return Ok(None);
+    };
+    let args = cli::parse_args(words)?;
+    let rejected = [
+        (!args.files.is_empty(), "-f"),
+        (args.keep_going, "--keep-going"),
+        (args.atomic, "--atomic"),
+        (args.help, "--help"),
+        (args.version, "--version"),
+    ];
+    for (present, option) in rejected {
+        if present {
+            return Err(Error::new(format!(
+                "{option} is not allowed in a bulk file line (give it on the command line)"
+            )));
+        }
+    }
+    build(args).map(Some)
+}
+
+/// Validates recorded arguments into a plan.
+///
+/// `-h` wins over everything else, then `-v`. Otherwise exactly one action must follow
+/// from the options: `-f`, one delete option, one endpoint with one link-kind option, or
+/// two endpoints.
+pub fn build(args: Args) -> Result<Plan, Error> {
+    if args.help {
+        return Ok(Plan { action: Action::Help, options: Options::default() });
+    }
+    if args.version {
+        return Ok(Plan { action: Action::Version, options: Options::default() });
+    }
+
+    let options = build_options(&args)?;
+    let action = if !args.files.is_empty() {
+        build_bulk(args)?
+    } else if args.keep_going || args.atomic {
+        let option = if args.keep_going { "--keep-going" } else { "--atomic" };
+        return Err(Error::new(format!("{option} needs -f FILE (it sets how a bulk run handles a failed line)")));
+    } else if !args.deletes.is_empty() {
+        build_delete(args, &options)?
+    } else if !args.link_kinds.is_empty() {
+        build_interface(args, &options)?
+    } else {
+        build_veth(args)?
+    };
+    Ok(Plan { action, options })
+}
+
+fn build_options(args: &Args) -> Result<Options, Error> {
+    let mtu = match single(&args.mtu, "--mtu")? {
+        Some(text) => Some(parse_mtu(text).map_err(|err| prefix_long("--mtu", text, err))?),
+        None => None,
+    };
+    let wait = match single(&args.wait, "--wait")? {
+        Some(text) => Some(parse_wait(text).map_err(|err| prefix_long("--wait", text, err))?),
+        None => None,
+    };
+    Ok(Options { mtu, nodad: args.nodad, wait })
+}
+
+fn single<'a>(values: &'a [String], option: &str) -> Result<Option<&'a str>, Error> {
+    match values {
+        [] => Ok(None),
+        [value] => Ok(Some(value)),
+        [first, second, ..] => Err(Error::new(format!(
+            "{option} given more than once ({first:?} and {second:?}; expected one value)"
+        ))),
+    }
+}
+
+fn prefix_long(option: &str, value: &str, err: Error) -> Error {
+    Error::new(format!("{option} {}: {err}", cli::quote_if_needed(value)))
+}
+
+/// Parses an MTU in bytes, 68 to 65535.
+pub fn parse_mtu(text: &str) -> Result<u32, Error> {
+    match parse_decimal(text) {
+        Some(mtu) if (MIN_MTU as u64..=MAX_MTU as u64).contains(&mtu) => Ok(mtu as u32),
+        _ => Err(Error::new(format!(
+            "invalid MTU {text:?} (expected {MIN_MTU} to {MAX_MTU} bytes)"
+        ))),
+    }
+}
+
+/// Parses `--wait` seconds: decimal digits with an optional fraction of at most nine
+/// digits, more than 0 and at most 3600.
+pub fn parse_wait(text: &str) -> Result<Duration, Error> {
+    let invalid = || {
+        Error::new(format!(
+            "invalid wait time {text:?} (expected seconds, more than 0 and at most \
+             {MAX_WAIT_SECONDS}, e.g. 2 or 0.5)"
+        ))
+    };
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if whole.is_empty() && fraction.is_empty() {
+        return Err(invalid());
+    }
+    let seconds = if whole.is_empty() { 0 } else { parse_decimal(whole).ok_or_else(invalid)? };
+    if fraction.len() > 9 || !fraction.bytes().all(|digit| digit.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let nanos = fraction
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(9)
+        .fold(0u32, |nanos, digit| nanos * 10 + u32::from(digit - b'0'));
+    if seconds > MAX_WAIT_SECONDS {
+        return Err(invalid());
+    }
+    let wait = Duration::new(seconds, nanos);
+    if wait.is_zero() || wait > Duration::from_secs(MAX_WAIT_SECONDS) {
+        return Err(invalid());
+    }
+    Ok(wait)
+}
+
+fn build_bulk(args: Args) -> Result<Action, Error> {
+    if let Some(conflict) = first_action_option(&args) {
+        return Err(Error::new(format!(
+            "-f cannot be combined with {conflict} (put endpoint, link-kind and delete \
+             options on the lines of the file)"
+        )));
+    }
+    if args.files.len() > 1 {
+        return Err(Error::new("-f given more than once (expected one file)"));
+    }
+    if args.keep_going && args.atomic {
+        return Err(Error::new(
+            "--keep-going and --atomic cannot be combined (choose one way to handle a failed line)",
+        ));
+    }
+
+    let file = args.files.into_iter().next().unwrap_or_default();
+    let source = if file.is_empty() {
+        return Err(Error::new("-f: empty file name (expected a path, or - for standard input)"));
+    } else if file == "-" {
+        BulkSource::Stdin
+    } else {
+        BulkSource::File(PathBuf::from(file))
+    };
+    let on_error = if args.keep_going {
+        OnError::KeepGoing
+    } else if args.atomic {
+        OnError::Atomic
+    } else {
+        OnError::Stop
+    };
+    Ok(Action::Bulk { source, on_error })
+}
+
+/// Returns the first endpoint, link-kind or delete option, as `-d`, for conflict errors.
+fn first_action_option(args: &Args) -> Option<String> {
+    if let Some(arg) = args.endpoints.first() {
+        return Some(format!("-{}", arg.kind.endpoint_flag()));
+    }
+    if let Some(arg) = args.link_kinds.first() {
+        return Some(format!("-{}", arg.kind.flag()));
+    }
+    args.deletes.first().map(|arg| format!("-{}", arg.kind.delete_flag()))
+}
+
+fn build_delete(args: Args, options: &Options) -> Result<Action, Error> {
+    let first = &args.deletes[0];
+    let letter = first.kind.delete_flag();
+    if let Some(second) = args.deletes.get(1) {
+        return Err(Error::new(format!(
+            "only one delete option is allowed (got -{letter} and -{}; run koko once per interface)",
+            second.kind.delete_flag()
+        )));
+    }
+    let conflict = args
+        .endpoints
+        .first()
+        .map(|arg| arg.kind.endpoint_flag())
+        .or_else(|| args.link_kinds.first().map(|arg| arg.kind.flag()));
+    if let Some(conflict) = conflict {
+        return Err(Error::new(format!(
+            "-{letter} cannot be combined with -{conflict} (a delete stands alone)"
+        )));
+    }
+    if options.mtu.is_some() {
+        return Err(Error::new(format!("--mtu does not apply to a delete (-{letter})")));
+    }
+    if options.nodad {
+        return Err(Error::new(format!("--nodad does not apply to a delete (-{letter})")));
+    }
+
+    let (namespace, link) = endpoint::parse_delete(first.kind, &first.value)?;
+    Ok(Action::Delete { namespace, link })
+}
+
+fn build_interface(args: Args, options: &Options) -> Result<Action, Error> {
+    let kind_arg = &args.link_kinds[0];
+    let letter = kind_arg.kind.flag();
+    if let Some(second) = args.link_kinds.get(1) {
+        return Err(Error::new(format!(
+            "only one of -x, -M and -V is allowed (got -{letter} and -{})",
+            second.kind.flag()
+        )));
+    }
+    if args.endpoints.len() != 1 {
+        return Err(Error::new(format!(
+            "-{letter} needs exactly one endpoint option (-d, -n, -a, -p, -c or -e) naming the \
+             new interface and its netns, got {}",
+            args.endpoints.len()
+        )));
+    }
+
+    let endpoint_arg = &args.endpoints[0];
+    let endpoint = endpoint::parse_endpoint(endpoint_arg.kind, &endpoint_arg.value)?;
+    let kind = match kind_arg.kind {
+        LinkKindFlag::Vxlan => LinkKind::Vxlan(parse_vxlan(&kind_arg.value)?),
+        LinkKindFlag::Macvlan => LinkKind::Macvlan(parse_macvlan(&kind_arg.value)?),
+        LinkKindFlag::Vlan => LinkKind::Vlan(parse_vlan(&kind_arg.value)?),
+    };
+
+    let parent = match &kind {
+        LinkKind::Vxlan(vxlan) => &vxlan.parent,
+        LinkKind::Macvlan(macvlan) => &macvlan.parent,
+        LinkKind::Vlan(vlan) => &vlan.parent,
+    };
+    if endpoint.namespace == Namespace::Current && endpoint.link == *parent {
+        return Err(Error::new(format!(
+            "-c {}: interface {:?} is also the parent of -{letter} in the same netns \
+             (expected a new name)",
+            cli::quote_if_needed(&endpoint_arg.value),
+            endpoint.link
+        )));
+    }
+    if let LinkKind::Vxlan(Vxlan { mtu: Some(_), .. }) = &kind {
+        if options.mtu.is_some() {
+            return Err(Error::new(
+                "--mtu and the vxlan mtu= setting cannot be combined (give the MTU once)",
+            ));
+        }
+    }
+    Ok(Action::Interface { endpoint, kind })
+}
+
+fn build_veth(args: Args) -> Result<Action, Error> {
+    let [a_arg, b_arg] = match args.endpoints.as_slice() {
+        [] => {
+            return Err(Error::new(
+                "missing endpoints (expected two endpoint options for a veth pair, one with -x, \
+                 -M or -V, a delete option, or -f; run 'koko --help' for usage)",
+            ))
+        }
+        [only] => {
+            return Err(Error::new(format!(
+                "-{} {}: missing second endpoint (a veth pair needs two endpoint options; \
+                 add -x, -M or -V to create a single interface)",
+                only.kind.endpoint_flag(),
+                cli::quote_if_needed(&only.value)
+            )))
+        }
+        [a, b] => [a, b],
+        more => {
+            return Err(Error::new(format!(
+                "too many endpoint options ({}; a veth pair has exactly two ends)",
+                more.len()
+            )))
+        }
+    };
+
+    let a = endpoint::parse_endpoint(a_arg.kind, &a_arg.value)?;
+    let b = endpoint::parse_endpoint(b_arg.kind, &b_arg.value)?;
+    if a.namespace == b.namespace && a.link == b.link {
+        return Err(Error::new(format!(
+            "both endpoints name interface {:?} in the same {} (expected different names)",
+            a.link, a.namespace
+        )));
+    }
+    Ok(Action::Veth { a, b })
+}
+
