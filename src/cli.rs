@@ -92,7 +92,9 @@ pub struct Error {
 
 impl Error {
     pub fn new(message: impl Into<String>) -> Error {
-        Error { message: message.into() }
+        Error {
+            message: message.into(),
+        }
     }
 
     pub fn message(&self) -> &str {
@@ -101,7 +103,11 @@ impl Error {
 
     /// Prefixes the message with the option and value it came from: `-d c1,eth1: ...`.
     pub(crate) fn in_option(self, letter: char, value: &str) -> Error {
-        Error::new(format!("-{letter} {}: {}", quote_if_needed(value), self.message))
+        Error::new(format!(
+            "-{letter} {}: {}",
+            quote_if_needed(value),
+            self.message
+        ))
     }
 }
 
@@ -122,7 +128,9 @@ impl From<lexopt::Error> for Error {
 /// Returns `value` as typed when it is safe to print bare, else quoted and escaped.
 pub(crate) fn quote_if_needed(value: &str) -> String {
     let plain = !value.is_empty()
-        && value.chars().all(|c| !c.is_control() && !c.is_whitespace() && c != '"');
+        && value
+            .chars()
+            .all(|c| !c.is_control() && !c.is_whitespace() && c != '"');
     if plain {
         value.to_string()
     } else {
@@ -245,20 +253,32 @@ where
     let mut parsed = Args::default();
     while let Some(arg) = parser.next()? {
         match arg {
-            Short('d') => parsed.push_endpoint(NamespaceKind::Docker, text_value(&mut parser, "-d")?),
-            Short('n') => parsed.push_endpoint(NamespaceKind::Named, text_value(&mut parser, "-n")?),
+            Short('d') => {
+                parsed.push_endpoint(NamespaceKind::Docker, text_value(&mut parser, "-d")?)
+            }
+            Short('n') => {
+                parsed.push_endpoint(NamespaceKind::Named, text_value(&mut parser, "-n")?)
+            }
             Short('a') => parsed.push_endpoint(NamespaceKind::Path, text_value(&mut parser, "-a")?),
             Short('p') => parsed.push_endpoint(NamespaceKind::Pid, text_value(&mut parser, "-p")?),
-            Short('c') => parsed.push_endpoint(NamespaceKind::Current, text_value(&mut parser, "-c")?),
+            Short('c') => {
+                parsed.push_endpoint(NamespaceKind::Current, text_value(&mut parser, "-c")?)
+            }
             Short('e') => parsed.push_endpoint(NamespaceKind::Crio, text_value(&mut parser, "-e")?),
             Short('D') => parsed.push_delete(NamespaceKind::Docker, text_value(&mut parser, "-D")?),
             Short('N') => parsed.push_delete(NamespaceKind::Named, text_value(&mut parser, "-N")?),
             Short('A') => parsed.push_delete(NamespaceKind::Path, text_value(&mut parser, "-A")?),
             Short('P') => parsed.push_delete(NamespaceKind::Pid, text_value(&mut parser, "-P")?),
-            Short('C') => parsed.push_delete(NamespaceKind::Current, text_value(&mut parser, "-C")?),
+            Short('C') => {
+                parsed.push_delete(NamespaceKind::Current, text_value(&mut parser, "-C")?)
+            }
             Short('E') => parsed.push_delete(NamespaceKind::Crio, text_value(&mut parser, "-E")?),
-            Short('x') => parsed.push_link_kind(LinkKindFlag::Vxlan, text_value(&mut parser, "-x")?),
-            Short('M') => parsed.push_link_kind(LinkKindFlag::Macvlan, text_value(&mut parser, "-M")?),
+            Short('x') => {
+                parsed.push_link_kind(LinkKindFlag::Vxlan, text_value(&mut parser, "-x")?)
+            }
+            Short('M') => {
+                parsed.push_link_kind(LinkKindFlag::Macvlan, text_value(&mut parser, "-M")?)
+            }
             Short('V') => parsed.push_link_kind(LinkKindFlag::Vlan, text_value(&mut parser, "-V")?),
             Long("mtu") => parsed.mtu.push(text_value(&mut parser, "--mtu")?),
             Long("wait") => parsed.wait.push(text_value(&mut parser, "--wait")?),
@@ -313,8 +333,10 @@ mod tests {
 
     #[test]
     fn endpoint_letters_in_order() {
-        let args = parse(&["-d", "c1,eth1", "-n", "ns1,eth1", "-a", "/x,e", "-p", "5,e", "-c", "e", "-e", "id,e"])
-            .unwrap();
+        let args = parse(&[
+            "-d", "c1,eth1", "-n", "ns1,eth1", "-a", "/x,e", "-p", "5,e", "-c", "e", "-e", "id,e",
+        ])
+        .unwrap();
         let kinds: Vec<NamespaceKind> = args.endpoints.iter().map(|arg| arg.kind).collect();
         assert_eq!(
             kinds,
@@ -327,7 +349,11 @@ mod tests {
                 NamespaceKind::Crio,
             ]
         );
-        let values: Vec<&str> = args.endpoints.iter().map(|arg| arg.value.as_str()).collect();
+        let values: Vec<&str> = args
+            .endpoints
+            .iter()
+            .map(|arg| arg.value.as_str())
+            .collect();
         assert_eq!(values, ["c1,eth1", "ns1,eth1", "/x,e", "5,e", "e", "id,e"]);
         assert!(args.deletes.is_empty());
         assert!(args.link_kinds.is_empty());
@@ -335,8 +361,15 @@ mod tests {
 
     #[test]
     fn delete_letters() {
-        let args = parse(&["-D", "c,e", "-N", "n,e", "-A", "/p,e", "-P", "1,e", "-C", "e", "-E", "i,e"]).unwrap();
-        let letters: String = args.deletes.iter().map(|arg| arg.kind.delete_flag()).collect();
+        let args = parse(&[
+            "-D", "c,e", "-N", "n,e", "-A", "/p,e", "-P", "1,e", "-C", "e", "-E", "i,e",
+        ])
+        .unwrap();
+        let letters: String = args
+            .deletes
+            .iter()
+            .map(|arg| arg.kind.delete_flag())
+            .collect();
         assert_eq!(letters, "DNAPCE");
         assert!(args.endpoints.is_empty());
     }
@@ -352,7 +385,17 @@ mod tests {
     #[test]
     fn options_recorded() {
         let args = parse(&[
-            "--mtu", "1400", "--wait", "0.5", "--nodad", "-f", "-", "--keep-going", "--atomic", "-h", "-v",
+            "--mtu",
+            "1400",
+            "--wait",
+            "0.5",
+            "--nodad",
+            "-f",
+            "-",
+            "--keep-going",
+            "--atomic",
+            "-h",
+            "-v",
         ])
         .unwrap();
         assert_eq!(args.mtu, ["1400"]);
@@ -389,7 +432,10 @@ mod tests {
     #[test]
     fn unknown_option_names_it() {
         let message = parse(&["--frobnicate"]).unwrap_err().to_string();
-        assert_eq!(message, "invalid option '--frobnicate' (run 'koko --help' for usage)");
+        assert_eq!(
+            message,
+            "invalid option '--frobnicate' (run 'koko --help' for usage)"
+        );
         let message = parse(&["-z"]).unwrap_err().to_string();
         assert!(message.contains("'-z'"), "{message}");
         assert!(message.contains("koko --help"), "{message}");
@@ -400,7 +446,10 @@ mod tests {
     #[test]
     fn positional_argument_rejected() {
         let message = parse(&["-c", "eth0", "stray"]).unwrap_err().to_string();
-        assert!(message.contains("unexpected argument \"stray\""), "{message}");
+        assert!(
+            message.contains("unexpected argument \"stray\""),
+            "{message}"
+        );
         assert!(message.contains("koko --help"), "{message}");
         assert!(parse(&["--", "-d"]).is_err());
     }
@@ -408,7 +457,10 @@ mod tests {
     #[test]
     fn missing_value_names_option() {
         let message = parse(&["-d"]).unwrap_err().to_string();
-        assert!(message.contains("missing argument for option '-d'"), "{message}");
+        assert!(
+            message.contains("missing argument for option '-d'"),
+            "{message}"
+        );
         let message = parse(&["--mtu"]).unwrap_err().to_string();
         assert!(message.contains("'--mtu'"), "{message}");
     }
@@ -422,7 +474,9 @@ mod tests {
     #[test]
     fn non_utf8_value_rejected() {
         let bad = OsString::from_vec(vec![b'c', 0xff, b',', b'e']);
-        let message = parse_args([OsString::from("-d"), bad]).unwrap_err().to_string();
+        let message = parse_args([OsString::from("-d"), bad])
+            .unwrap_err()
+            .to_string();
         assert!(message.starts_with("-d: value "), "{message}");
         assert!(message.contains("not valid UTF-8"), "{message}");
     }
@@ -454,18 +508,59 @@ mod tests {
 
     #[test]
     fn error_prefix_quotes_odd_values() {
-        assert_eq!(Error::new("bad").in_option('d', "c1,eth1").to_string(), "-d c1,eth1: bad");
-        assert_eq!(Error::new("bad").in_option('d', "a b").to_string(), "-d \"a b\": bad");
-        assert_eq!(Error::new("bad").in_option('d', "").to_string(), "-d \"\": bad");
-        assert_eq!(Error::new("bad").in_option('d', "a\nb").to_string(), "-d \"a\\nb\": bad");
+        assert_eq!(
+            Error::new("bad").in_option('d', "c1,eth1").to_string(),
+            "-d c1,eth1: bad"
+        );
+        assert_eq!(
+            Error::new("bad").in_option('d', "a b").to_string(),
+            "-d \"a b\": bad"
+        );
+        assert_eq!(
+            Error::new("bad").in_option('d', "").to_string(),
+            "-d \"\": bad"
+        );
+        assert_eq!(
+            Error::new("bad").in_option('d', "a\nb").to_string(),
+            "-d \"a\\nb\": bad"
+        );
     }
 
     #[test]
     fn usage_mentions_every_option() {
         for option in [
-            "-d ", "-n ", "-a ", "-p ", "-c ", "-e ", "-D ", "-N ", "-A ", "-P ", "-C ", "-E ", "-x ", "-M ",
-            "-V ", "--mtu", "--nodad", "--wait", "-f ", "--keep-going", "--atomic", "--help", "--version",
-            "port=", "mtu=", "local=", "ttl=", "tos=", "learning=", "srcport=", "udpcsum=", "mac=",
+            "-d ",
+            "-n ",
+            "-a ",
+            "-p ",
+            "-c ",
+            "-e ",
+            "-D ",
+            "-N ",
+            "-A ",
+            "-P ",
+            "-C ",
+            "-E ",
+            "-x ",
+            "-M ",
+            "-V ",
+            "--mtu",
+            "--nodad",
+            "--wait",
+            "-f ",
+            "--keep-going",
+            "--atomic",
+            "--help",
+            "--version",
+            "port=",
+            "mtu=",
+            "local=",
+            "ttl=",
+            "tos=",
+            "learning=",
+            "srcport=",
+            "udpcsum=",
+            "mac=",
             "mirror:",
         ] {
             assert!(USAGE.contains(option), "{option}");

@@ -207,7 +207,10 @@ pub enum Action {
     /// Delete interface `link` in `namespace`.
     Delete { namespace: Namespace, link: String },
     /// Run each line of a bulk file as a command line.
-    Bulk { source: BulkSource, on_error: OnError },
+    Bulk {
+        source: BulkSource,
+        on_error: OnError,
+    },
     /// Print [`cli::USAGE`].
     Help,
     /// Print the version.
@@ -288,18 +291,30 @@ pub fn from_line(line: &str) -> Result<Option<Plan>, Error> {
 /// two endpoints.
 pub fn build(args: Args) -> Result<Plan, Error> {
     if args.help {
-        return Ok(Plan { action: Action::Help, options: Options::default() });
+        return Ok(Plan {
+            action: Action::Help,
+            options: Options::default(),
+        });
     }
     if args.version {
-        return Ok(Plan { action: Action::Version, options: Options::default() });
+        return Ok(Plan {
+            action: Action::Version,
+            options: Options::default(),
+        });
     }
 
     let options = build_options(&args)?;
     let action = if !args.files.is_empty() {
         build_bulk(args)?
     } else if args.keep_going || args.atomic {
-        let option = if args.keep_going { "--keep-going" } else { "--atomic" };
-        return Err(Error::new(format!("{option} needs -f FILE (it sets how a bulk run handles a failed line)")));
+        let option = if args.keep_going {
+            "--keep-going"
+        } else {
+            "--atomic"
+        };
+        return Err(Error::new(format!(
+            "{option} needs -f FILE (it sets how a bulk run handles a failed line)"
+        )));
     } else if !args.deletes.is_empty() {
         build_delete(args, &options)?
     } else if !args.link_kinds.is_empty() {
@@ -319,7 +334,11 @@ fn build_options(args: &Args) -> Result<Options, Error> {
         Some(text) => Some(parse_wait(text).map_err(|err| prefix_long("--wait", text, err))?),
         None => None,
     };
-    Ok(Options { mtu, nodad: args.nodad, wait })
+    Ok(Options {
+        mtu,
+        nodad: args.nodad,
+        wait,
+    })
 }
 
 fn single<'a>(values: &'a [String], option: &str) -> Result<Option<&'a str>, Error> {
@@ -359,7 +378,11 @@ pub fn parse_wait(text: &str) -> Result<Duration, Error> {
     if whole.is_empty() && fraction.is_empty() {
         return Err(invalid());
     }
-    let seconds = if whole.is_empty() { 0 } else { parse_decimal(whole).ok_or_else(invalid)? };
+    let seconds = if whole.is_empty() {
+        0
+    } else {
+        parse_decimal(whole).ok_or_else(invalid)?
+    };
     if fraction.len() > 9 || !fraction.bytes().all(|digit| digit.is_ascii_digit()) {
         return Err(invalid());
     }
@@ -396,7 +419,9 @@ fn build_bulk(args: Args) -> Result<Action, Error> {
 
     let file = args.files.into_iter().next().unwrap_or_default();
     let source = if file.is_empty() {
-        return Err(Error::new("-f: empty file name (expected a path, or - for standard input)"));
+        return Err(Error::new(
+            "-f: empty file name (expected a path, or - for standard input)",
+        ));
     } else if file == "-" {
         BulkSource::Stdin
     } else {
@@ -420,7 +445,9 @@ fn first_action_option(args: &Args) -> Option<String> {
     if let Some(arg) = args.link_kinds.first() {
         return Some(format!("-{}", arg.kind.flag()));
     }
-    args.deletes.first().map(|arg| format!("-{}", arg.kind.delete_flag()))
+    args.deletes
+        .first()
+        .map(|arg| format!("-{}", arg.kind.delete_flag()))
 }
 
 fn build_delete(args: Args, options: &Options) -> Result<Action, Error> {
@@ -428,7 +455,8 @@ fn build_delete(args: Args, options: &Options) -> Result<Action, Error> {
     let letter = first.kind.delete_flag();
     if let Some(second) = args.deletes.get(1) {
         return Err(Error::new(format!(
-            "only one delete option is allowed (got -{letter} and -{}; run koko once per interface)",
+            "only one delete option is allowed (got -{letter} and -{}; \
+             run koko once per interface)",
             second.kind.delete_flag()
         )));
     }
@@ -443,10 +471,14 @@ fn build_delete(args: Args, options: &Options) -> Result<Action, Error> {
         )));
     }
     if options.mtu.is_some() {
-        return Err(Error::new(format!("--mtu does not apply to a delete (-{letter})")));
+        return Err(Error::new(format!(
+            "--mtu does not apply to a delete (-{letter})"
+        )));
     }
     if options.nodad {
-        return Err(Error::new(format!("--nodad does not apply to a delete (-{letter})")));
+        return Err(Error::new(format!(
+            "--nodad does not apply to a delete (-{letter})"
+        )));
     }
 
     let (namespace, link) = endpoint::parse_delete(first.kind, &first.value)?;
@@ -502,29 +534,28 @@ fn build_interface(args: Args, options: &Options) -> Result<Action, Error> {
 }
 
 fn build_veth(args: Args) -> Result<Action, Error> {
-    let [a_arg, b_arg] = match args.endpoints.as_slice() {
-        [] => {
-            return Err(Error::new(
+    let [a_arg, b_arg] =
+        match args.endpoints.as_slice() {
+            [] => return Err(Error::new(
                 "missing endpoints (expected two endpoint options for a veth pair, one with -x, \
                  -M or -V, a delete option, or -f; run 'koko --help' for usage)",
-            ))
-        }
-        [only] => {
-            return Err(Error::new(format!(
-                "-{} {}: missing second endpoint (a veth pair needs two endpoint options; \
+            )),
+            [only] => {
+                return Err(Error::new(format!(
+                    "-{} {}: missing second endpoint (a veth pair needs two endpoint options; \
                  add -x, -M or -V to create a single interface)",
-                only.kind.endpoint_flag(),
-                cli::quote_if_needed(&only.value)
-            )))
-        }
-        [a, b] => [a, b],
-        more => {
-            return Err(Error::new(format!(
-                "too many endpoint options ({}; a veth pair has exactly two ends)",
-                more.len()
-            )))
-        }
-    };
+                    only.kind.endpoint_flag(),
+                    cli::quote_if_needed(&only.value)
+                )))
+            }
+            [a, b] => [a, b],
+            more => {
+                return Err(Error::new(format!(
+                    "too many endpoint options ({}; a veth pair has exactly two ends)",
+                    more.len()
+                )))
+            }
+        };
 
     let a = endpoint::parse_endpoint(a_arg.kind, &a_arg.value)?;
     let b = endpoint::parse_endpoint(b_arg.kind, &b_arg.value)?;
@@ -537,3 +568,676 @@ fn build_veth(args: Args) -> Result<Action, Error> {
     Ok(Action::Veth { a, b })
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::ffi::OsStringExt;
+
+    fn plan_of(args: &[&str]) -> Plan {
+        match from_args(args.iter().copied()) {
+            Ok(plan) => plan,
+            Err(err) => panic!("{args:?}: {err}"),
+        }
+    }
+
+    fn error(args: &[&str]) -> String {
+        match from_args(args.iter().copied()) {
+            Ok(plan) => panic!("{args:?} should fail, got {plan:?}"),
+            Err(err) => err.to_string(),
+        }
+    }
+
+    fn endpoint(namespace: Namespace, link: &str) -> Endpoint {
+        Endpoint {
+            namespace,
+            link: link.into(),
+            addrs: Vec::new(),
+            mac: None,
+            mirror: None,
+        }
+    }
+
+    #[test]
+    fn veth_between_named_netns() {
+        let plan = plan_of(&["-n", "ns1,veth1,10.0.0.1/24", "-n", "ns2,veth2,10.0.0.2/24"]);
+        let mut a = endpoint(Namespace::Named("ns1".into()), "veth1");
+        a.addrs.push(IpNet {
+            addr: "10.0.0.1".parse().unwrap(),
+            prefix: 24,
+        });
+        let mut b = endpoint(Namespace::Named("ns2".into()), "veth2");
+        b.addrs.push(IpNet {
+            addr: "10.0.0.2".parse().unwrap(),
+            prefix: 24,
+        });
+        assert_eq!(plan.action, Action::Veth { a, b });
+        assert_eq!(plan.options, Options::default());
+    }
+
+    #[test]
+    fn veth_keeps_order() {
+        let plan = plan_of(&["-p", "7,b", "-d", "web,a"]);
+        let Action::Veth { a, b } = plan.action else {
+            panic!("{plan:?}")
+        };
+        assert_eq!(a, endpoint(Namespace::Pid(7), "b"));
+        assert_eq!(b, endpoint(Namespace::Docker("web".into()), "a"));
+    }
+
+    #[test]
+    fn veth_every_endpoint_letter() {
+        let values = [
+            ("-d", "c1,eth1"),
+            ("-n", "ns1,eth1"),
+            ("-a", "/run/netns/x,eth1"),
+            ("-p", "1,eth1"),
+            ("-c", "eth1"),
+            ("-e", "abc,eth1"),
+        ];
+        for (letter, value) in values {
+            let plan = plan_of(&[letter, value, "-n", "other,peer"]);
+            let Action::Veth { a, .. } = plan.action else {
+                panic!("{letter}")
+            };
+            assert_eq!(a.link, "eth1", "{letter}");
+        }
+    }
+
+    #[test]
+    fn veth_colon_forms() {
+        let plan = plan_of(&["-d", "c1:eth1:10.0.0.1/24", "-c", "eth1:fd00::2/64"]);
+        let Action::Veth { a, b } = plan.action else {
+            panic!()
+        };
+        assert_eq!(a.namespace, Namespace::Docker("c1".into()));
+        assert_eq!(a.addrs[0].to_string(), "10.0.0.1/24");
+        assert_eq!(b.namespace, Namespace::Current);
+        assert_eq!(b.addrs[0].to_string(), "fd00::2/64");
+    }
+
+    #[test]
+    fn options_parsed() {
+        let plan = plan_of(&[
+            "-c", "a", "-c", "b", "--mtu", "9000", "--nodad", "--wait", "2.5",
+        ]);
+        assert_eq!(
+            plan.options,
+            Options {
+                mtu: Some(9000),
+                nodad: true,
+                wait: Some(Duration::from_millis(2500))
+            }
+        );
+    }
+
+    #[test]
+    fn mtu_bounds() {
+        assert_eq!(parse_mtu("68").unwrap(), 68);
+        assert_eq!(parse_mtu("65535").unwrap(), 65535);
+        for bad in [
+            "67",
+            "65536",
+            "0",
+            "",
+            "-1",
+            "+1500",
+            "1500.0",
+            "1e3",
+            "99999999999999999999999",
+        ] {
+            let message = parse_mtu(bad).unwrap_err().to_string();
+            assert!(
+                message.contains("expected 68 to 65535 bytes"),
+                "{bad}: {message}"
+            );
+        }
+        assert_eq!(
+            error(&["-c", "a", "-c", "b", "--mtu", "67"]),
+            "--mtu 67: invalid MTU \"67\" (expected 68 to 65535 bytes)"
+        );
+    }
+
+    #[test]
+    fn wait_values() {
+        assert_eq!(parse_wait("2").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_wait("0.5").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_wait(".25").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_wait("3.").unwrap(), Duration::from_secs(3));
+        assert_eq!(parse_wait("3600").unwrap(), Duration::from_secs(3600));
+        assert_eq!(
+            parse_wait("3600.000000000").unwrap(),
+            Duration::from_secs(3600)
+        );
+        assert_eq!(parse_wait("0.000000001").unwrap(), Duration::from_nanos(1));
+        for bad in [
+            "0",
+            "0.0",
+            ".",
+            "",
+            "-1",
+            "+1",
+            "3600.000000001",
+            "3601",
+            "1e3",
+            "1,5",
+            "0.0000000001",
+            "1.2.3",
+            " 1",
+            "inf",
+            "NaN",
+            "18446744073709551616",
+            "99999999999999999999",
+        ] {
+            let message = parse_wait(bad).unwrap_err().to_string();
+            assert!(message.contains("invalid wait time"), "{bad:?}: {message}");
+        }
+    }
+
+    #[test]
+    fn repeated_options_rejected() {
+        let message = error(&["-c", "a", "-c", "b", "--mtu", "1500", "--mtu", "1400"]);
+        assert_eq!(
+            message,
+            "--mtu given more than once (\"1500\" and \"1400\"; expected one value)"
+        );
+        let message = error(&["-c", "a", "-c", "b", "--wait", "1", "--wait", "2"]);
+        assert!(message.contains("--wait given more than once"), "{message}");
+    }
+
+    #[test]
+    fn help_and_version_win() {
+        assert_eq!(plan_of(&["-h"]).action, Action::Help);
+        assert_eq!(plan_of(&["--help", "-d", "bad"]).action, Action::Help);
+        assert_eq!(plan_of(&["-v"]).action, Action::Version);
+        assert_eq!(
+            plan_of(&["--version", "--mtu", "1"]).action,
+            Action::Version
+        );
+        assert_eq!(plan_of(&["-v", "-h"]).action, Action::Help);
+    }
+
+    #[test]
+    fn no_arguments_is_error() {
+        let message = error(&[]);
+        assert!(message.starts_with("missing endpoints"), "{message}");
+        assert!(message.contains("koko --help"), "{message}");
+    }
+
+    #[test]
+    fn one_endpoint_without_link_kind() {
+        let message = error(&["-n", "ns1,eth1"]);
+        assert_eq!(
+            message,
+            "-n ns1,eth1: missing second endpoint (a veth pair needs two endpoint options; \
+             add -x, -M or -V to create a single interface)"
+        );
+    }
+
+    #[test]
+    fn three_endpoints_rejected() {
+        let message = error(&["-c", "a", "-c", "b", "-c", "c"]);
+        assert!(
+            message.contains("too many endpoint options (3"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn same_name_same_namespace_rejected() {
+        let cases: [&[&str]; 6] = [
+            &["-n", "x,eth1", "-n", "x,eth1"],
+            &["-p", "5,eth1", "-p", "5,eth1"],
+            &["-c", "eth1", "-c", "eth1"],
+            &["-d", "c,eth1", "-d", "c:eth1"],
+            &["-a", "/run/netns/x,eth1", "-a", "/run/netns/x,eth1"],
+            &["-e", "id,eth1", "-e", "id,eth1"],
+        ];
+        for args in cases {
+            let message = error(args);
+            assert!(
+                message.starts_with("both endpoints name interface \"eth1\" in the same"),
+                "{message}"
+            );
+        }
+        assert_eq!(
+            error(&["-n", "x,eth1", "-n", "x,eth1"]),
+            "both endpoints name interface \"eth1\" in the same netns \"x\" (expected different names)"
+        );
+    }
+
+    #[test]
+    fn same_name_other_namespace_allowed() {
+        plan_of(&["-n", "x,eth1", "-n", "y,eth1"]);
+        plan_of(&["-n", "x,eth1", "-d", "x,eth1"]);
+        plan_of(&["-p", "5,eth1", "-p", "6,eth1"]);
+        plan_of(&["-c", "eth1", "-c", "eth2"]);
+    }
+
+    #[test]
+    fn endpoint_error_reaches_plan() {
+        assert_eq!(
+            error(&["-d", "c1,eth1,10.0.0.1", "-c", "x"]),
+            "-d c1,eth1,10.0.0.1: missing prefix length in address \"10.0.0.1\" \
+             (expected ADDR/PREFIX, e.g. 10.0.0.1/24)"
+        );
+        assert_eq!(
+            error(&["-c", "x", "-n", "ns1,averyveryverylongname"]),
+            "-n ns1,averyveryverylongname: invalid interface name \"averyveryverylongname\" \
+             (at most 15 bytes)"
+        );
+    }
+
+    #[test]
+    fn interface_vxlan() {
+        let plan = plan_of(&[
+            "-c",
+            "vx42,192.0.2.1/24",
+            "-x",
+            "eth0,198.51.100.7,42,port=8472",
+            "--mtu",
+            "1450",
+        ]);
+        let Action::Interface {
+            endpoint,
+            kind: LinkKind::Vxlan(vxlan),
+        } = plan.action
+        else {
+            panic!("{plan:?}")
+        };
+        assert_eq!(endpoint.link, "vx42");
+        assert_eq!(vxlan.port, 8472);
+        assert_eq!(vxlan.vni, 42);
+        assert_eq!(plan.options.mtu, Some(1450));
+    }
+
+    #[test]
+    fn interface_macvlan_and_vlan() {
+        let plan = plan_of(&["-n", "ns1,mv0", "-M", "eth0,Bridge"]);
+        assert_eq!(
+            plan.action,
+            Action::Interface {
+                endpoint: endpoint(Namespace::Named("ns1".into()), "mv0"),
+                kind: LinkKind::Macvlan(Macvlan {
+                    parent: "eth0".into(),
+                    mode: MacvlanMode::Bridge
+                }),
+            }
+        );
+        let vlan_plan = plan_of(&["-V", "eth0,100", "-d", "web,eth0.100"]);
+        assert_eq!(
+            vlan_plan.action,
+            Action::Interface {
+                endpoint: endpoint(Namespace::Docker("web".into()), "eth0.100"),
+                kind: LinkKind::Vlan(Vlan {
+                    parent: "eth0".into(),
+                    vid: 100
+                }),
+            }
+        );
+    }
+
+    #[test]
+    fn interface_with_mirror() {
+        let plan = plan_of(&["-n", "ns1,mv0,mirror:ingress,eth3", "-M", "eth0,private"]);
+        let Action::Interface { endpoint, .. } = plan.action else {
+            panic!()
+        };
+        assert_eq!(
+            endpoint.mirror,
+            Some(Mirror {
+                direction: MirrorDirection::Ingress,
+                source: "eth3".into()
+            })
+        );
+    }
+
+    #[test]
+    fn link_kind_conflicts() {
+        let message = error(&["-c", "a", "-c", "b", "-x", "eth0,192.0.2.2,1"]);
+        assert!(
+            message.starts_with("-x needs exactly one endpoint option"),
+            "{message}"
+        );
+        assert!(message.ends_with("got 2"), "{message}");
+        let message = error(&["-V", "eth0,5"]);
+        assert!(
+            message.starts_with("-V needs exactly one endpoint option"),
+            "{message}"
+        );
+        assert!(message.ends_with("got 0"), "{message}");
+        let message = error(&["-c", "a", "-M", "eth0,vepa", "-V", "eth0,5"]);
+        assert_eq!(
+            message,
+            "only one of -x, -M and -V is allowed (got -M and -V)"
+        );
+    }
+
+    #[test]
+    fn link_kind_parent_clash() {
+        let message = error(&["-c", "eth0", "-V", "eth0,5"]);
+        assert!(message.contains("also the parent of -V"), "{message}");
+        plan_of(&["-n", "ns1,eth0", "-V", "eth0,5"]);
+    }
+
+    #[test]
+    fn vxlan_mtu_twice_rejected() {
+        let message = error(&[
+            "-c",
+            "vx0",
+            "-x",
+            "eth0,192.0.2.2,1,mtu=1400",
+            "--mtu",
+            "1400",
+        ]);
+        assert!(
+            message.contains("--mtu and the vxlan mtu= setting"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn deletes() {
+        let cases: [(&[&str], Namespace); 7] = [
+            (&["-D", "c1,eth1"], Namespace::Docker("c1".into())),
+            (&["-N", "ns1,eth1"], Namespace::Named("ns1".into())),
+            (
+                &["-A", "/run/netns/ns1,eth1"],
+                Namespace::Path("/run/netns/ns1".into()),
+            ),
+            (&["-P", "42,eth1"], Namespace::Pid(42)),
+            (&["-C", "eth1"], Namespace::Current),
+            (&["-E", "abc,eth1"], Namespace::Crio("abc".into())),
+            (&["-N", "ns1:eth1"], Namespace::Named("ns1".into())),
+        ];
+        for (args, namespace) in cases {
+            assert_eq!(
+                plan_of(args).action,
+                Action::Delete {
+                    namespace,
+                    link: "eth1".into()
+                },
+                "{args:?}"
+            );
+        }
+        let wait_plan = plan_of(&["-D", "c1,eth1", "--wait", "3"]);
+        assert_eq!(wait_plan.options.wait, Some(Duration::from_secs(3)));
+    }
+
+    #[test]
+    fn delete_conflicts() {
+        let message = error(&["-D", "c1,eth1", "-N", "ns1,eth1"]);
+        assert_eq!(
+            message,
+            "only one delete option is allowed (got -D and -N; run koko once per interface)"
+        );
+        let message = error(&["-N", "ns1,eth1", "-n", "ns1,eth2"]);
+        assert_eq!(
+            message,
+            "-N cannot be combined with -n (a delete stands alone)"
+        );
+        let message = error(&["-C", "eth1", "-x", "eth0,192.0.2.2,1"]);
+        assert_eq!(
+            message,
+            "-C cannot be combined with -x (a delete stands alone)"
+        );
+        assert!(error(&["-C", "eth1", "--mtu", "1500"]).contains("--mtu does not apply"));
+        assert!(error(&["-C", "eth1", "--nodad"]).contains("--nodad does not apply"));
+    }
+
+    #[test]
+    fn bulk_sources() {
+        assert_eq!(
+            plan_of(&["-f", "-"]).action,
+            Action::Bulk {
+                source: BulkSource::Stdin,
+                on_error: OnError::Stop
+            }
+        );
+        assert_eq!(
+            plan_of(&["-f", "links.txt", "--keep-going"]).action,
+            Action::Bulk {
+                source: BulkSource::File("links.txt".into()),
+                on_error: OnError::KeepGoing
+            }
+        );
+        assert_eq!(
+            plan_of(&["--atomic", "-f", "/etc/koko"]).action,
+            Action::Bulk {
+                source: BulkSource::File("/etc/koko".into()),
+                on_error: OnError::Atomic
+            }
+        );
+        let name = OsString::from_vec(vec![b'f', 0xff]);
+        let odd_plan = from_args([OsString::from("-f"), name.clone()]).unwrap();
+        assert_eq!(
+            odd_plan.action,
+            Action::Bulk {
+                source: BulkSource::File(name.into()),
+                on_error: OnError::Stop
+            }
+        );
+    }
+
+    #[test]
+    fn bulk_keeps_default_options() {
+        let plan = plan_of(&["-f", "-", "--mtu", "1400", "--wait", "1"]);
+        assert_eq!(plan.options.mtu, Some(1400));
+        assert_eq!(plan.options.wait, Some(Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn bulk_conflicts() {
+        for letter in [
+            "-d", "-n", "-a", "-p", "-c", "-e", "-x", "-M", "-V", "-D", "-N", "-A", "-P", "-C",
+            "-E",
+        ] {
+            let message = error(&["-f", "-", letter, "v"]);
+            assert!(
+                message.starts_with(&format!("-f cannot be combined with {letter} ")),
+                "{message}"
+            );
+        }
+        assert_eq!(
+            error(&["-f", "a", "-f", "b"]),
+            "-f given more than once (expected one file)"
+        );
+        assert!(error(&["-f", "a", "--keep-going", "--atomic"]).contains("cannot be combined"));
+        assert!(error(&["-f", ""]).contains("empty file name"));
+        assert!(error(&["--keep-going", "-c", "a", "-c", "b"]).starts_with("--keep-going needs -f"));
+        assert!(error(&["--atomic"]).starts_with("--atomic needs -f"));
+    }
+
+    #[test]
+    fn bulk_line_plans() {
+        assert_eq!(from_line("   # nothing here").unwrap(), None);
+        assert_eq!(from_line("").unwrap(), None);
+        let plan = from_line("-n ns1,veth1 -n 'ns2',veth2 --nodad # pair")
+            .unwrap()
+            .unwrap();
+        assert!(plan.options.nodad);
+        let Action::Veth { b, .. } = plan.action else {
+            panic!()
+        };
+        assert_eq!(b.namespace, Namespace::Named("ns2".into()));
+        let plan = from_line("-a '/run/my ns',eth0 -c peer0").unwrap().unwrap();
+        let Action::Veth { a, .. } = plan.action else {
+            panic!()
+        };
+        assert_eq!(a.namespace, Namespace::Path("/run/my ns".into()));
+    }
+
+    #[test]
+    fn bulk_line_rejects_run_options() {
+        for (line, option) in [
+            ("-f other", "-f"),
+            ("-c a -c b --keep-going", "--keep-going"),
+            ("-c a -c b --atomic", "--atomic"),
+            ("-h", "--help"),
+            ("--version", "--version"),
+        ] {
+            let message = from_line(line).unwrap_err().to_string();
+            assert_eq!(
+                message,
+                format!(
+                    "{option} is not allowed in a bulk file line (give it on the command line)"
+                )
+            );
+        }
+        assert!(from_line("-c 'a")
+            .unwrap_err()
+            .to_string()
+            .starts_with("unterminated"));
+        assert!(from_line("-c a -c b extra")
+            .unwrap_err()
+            .to_string()
+            .contains("unexpected argument"));
+    }
+
+    #[test]
+    fn overlay_line_options() {
+        let defaults = Options {
+            mtu: Some(1400),
+            nodad: true,
+            wait: Some(Duration::from_secs(5)),
+        };
+        let line = Options {
+            mtu: Some(9000),
+            nodad: false,
+            wait: None,
+        };
+        assert_eq!(
+            defaults.overlay(&line),
+            Options {
+                mtu: Some(9000),
+                nodad: true,
+                wait: Some(Duration::from_secs(5))
+            }
+        );
+        assert_eq!(Options::default().overlay(&line), line);
+    }
+
+    #[test]
+    fn display_forms() {
+        let net = IpNet {
+            addr: "fd00::1".parse().unwrap(),
+            prefix: 64,
+        };
+        assert_eq!(net.to_string(), "fd00::1/64");
+        assert_eq!(
+            Namespace::Docker("web".into()).to_string(),
+            "container \"web\""
+        );
+        assert_eq!(Namespace::Pid(9).to_string(), "netns of pid 9");
+        assert_eq!(Namespace::Current.to_string(), "koko's own netns");
+    }
+
+    /// Feeds many malformed command lines through both phases; none may panic.
+    #[test]
+    fn malformed_input_never_panics() {
+        let letters = [
+            "-d", "-n", "-a", "-p", "-c", "-e", "-D", "-N", "-A", "-P", "-C", "-E", "-x", "-M",
+            "-V", "--mtu", "--wait", "-f",
+        ];
+        let values = [
+            "",
+            ",",
+            ":",
+            "::",
+            ",,",
+            "a,",
+            ",a",
+            "a,b,",
+            "a:b:",
+            "a:b:c:d",
+            "a,b,c,d,e,f",
+            "\0",
+            "a\0,b",
+            "é,ü",
+            "€€€€€€,eth0",
+            "x,eth0,mirror:",
+            "x,eth0,mirror:both",
+            "x,eth0,mirror:both,",
+            "x,eth0,mac=",
+            "x,eth0,mac=::::::",
+            "x,eth0,mac=zz:zz:zz:zz:zz:zz",
+            "x,eth0,/",
+            "x,eth0,1.2.3.4/",
+            "x,eth0,/24",
+            "x,eth0,::/",
+            "x,eth0,[::1]/64",
+            "x,eth0,1.2.3.4/99999999999999999999999999",
+            "eth0,,",
+            "eth0,1.2.3.4,",
+            "eth0,::1,1,=",
+            "eth0,::1,1,==",
+            "eth0,::1,1,srcport=-",
+            "eth0,::1,1,srcport=--",
+            "eth0,::1,1,port==1",
+            "eth0:1.2.3.4:",
+            "eth0:",
+            "eth0,",
+            "-",
+            "--",
+            "-1",
+            "0",
+            "4294967296",
+            ".",
+            "..",
+            "\u{feff}",
+            "\u{10ffff}",
+            "a\u{300}",
+            "\u{202e}eth0",
+            " ",
+            "\t",
+            "\n",
+            "0.",
+            ".0",
+            "1..2",
+            "3600.0000000000",
+            "#",
+            "'",
+            "\"",
+        ];
+        let mut checked = 0;
+        for letter in letters {
+            for value in values {
+                for tail in [&[][..], &["-c", "peer"][..], &["-M", "eth0,bridge"][..]] {
+                    let mut args = vec![letter, value];
+                    args.extend_from_slice(tail);
+                    let _ = from_args(args.iter().copied());
+                    checked += 1;
+                }
+            }
+        }
+        for value in values {
+            let _ = from_line(value);
+            let _ = from_line(&format!("-c {value} -c x"));
+            let _ = cli::split_line(value);
+        }
+
+        let raw: [&[u8]; 8] = [
+            b"\xff",
+            b"-\xff",
+            b"--\xff",
+            b"--mtu=\xff",
+            b"-d\xff",
+            b"\xc3",
+            b"-\xe2\x82",
+            b"--\xf0\x9f\x98",
+        ];
+        for bytes in raw {
+            let odd = OsString::from_vec(bytes.to_vec());
+            for args in [
+                vec![odd.clone()],
+                vec![OsString::from("-d"), odd.clone()],
+                vec![OsString::from("-f"), odd.clone()],
+                vec![OsString::from("-c"), OsString::from("a"), odd.clone()],
+                vec![odd.clone(), OsString::from("-c"), OsString::from("a")],
+            ] {
+                let _ = from_args(args);
+                checked += 1;
+            }
+        }
+        assert!(checked > 3000, "{checked}");
+    }
+}

@@ -89,19 +89,33 @@ mod tests {
 
     #[test]
     fn whitespace_splits() {
-        assert_eq!(words("-n ns1,eth1   -n\tns2,eth2 "), ["-n", "ns1,eth1", "-n", "ns2,eth2"]);
+        assert_eq!(
+            words("-n ns1,eth1   -n\tns2,eth2 "),
+            ["-n", "ns1,eth1", "-n", "ns2,eth2"]
+        );
     }
 
     #[test]
     fn blank_and_comment_lines() {
-        for line in ["", "   ", "\t", "# comment", "   # indented comment", "#", "\r"] {
+        for line in [
+            "",
+            "   ",
+            "\t",
+            "# comment",
+            "   # indented comment",
+            "#",
+            "\r",
+        ] {
             assert_eq!(split_line(line).unwrap(), None, "{line:?}");
         }
     }
 
     #[test]
     fn comment_after_words() {
-        assert_eq!(words("-c eth0 -x eth1,10.0.0.2,7 # lab link"), ["-c", "eth0", "-x", "eth1,10.0.0.2,7"]);
+        assert_eq!(
+            words("-c eth0 -x eth1,10.0.0.2,7 # lab link"),
+            ["-c", "eth0", "-x", "eth1,10.0.0.2,7"]
+        );
     }
 
     #[test]
@@ -113,7 +127,10 @@ mod tests {
 
     #[test]
     fn single_quotes() {
-        assert_eq!(words("-a '/run/my netns,eth0'"), ["-a", "/run/my netns,eth0"]);
+        assert_eq!(
+            words("-a '/run/my netns,eth0'"),
+            ["-a", "/run/my netns,eth0"]
+        );
         assert_eq!(words("'a\\b'"), ["a\\b"]);
         assert_eq!(words("'say \"hi\"'"), ["say \"hi\""]);
     }
@@ -148,7 +165,10 @@ mod tests {
             assert!(message.starts_with("unterminated"), "{line:?}: {message}");
         }
         let message = split_line("-a 'x").unwrap_err().to_string();
-        assert_eq!(message, "unterminated ' quote in line \"-a 'x\" (expected a closing ')");
+        assert_eq!(
+            message,
+            "unterminated ' quote in line \"-a 'x\" (expected a closing ')"
+        );
     }
 
     #[test]

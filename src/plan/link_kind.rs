@@ -11,7 +11,9 @@ pub const VXLAN_PORT: u16 = 4789;
 /// Largest VNI: the identifier is 24 bits wide.
 pub const MAX_VNI: u32 = 0xff_ffff;
 
-const VXLAN_KEYS: [&str; 8] = ["port", "mtu", "local", "ttl", "tos", "learning", "srcport", "udpcsum"];
+const VXLAN_KEYS: [&str; 8] = [
+    "port", "mtu", "local", "ttl", "tos", "learning", "srcport", "udpcsum",
+];
 const VXLAN_KEY_LIST: &str = "port, mtu, local, ttl, tos, learning, srcport or udpcsum";
 
 /// Parses `-x PARENT,REMOTE,VNI[,KEY=VALUE...]`, or `PARENT:REMOTE:VNI` with an IPv4 remote.
@@ -44,14 +46,16 @@ fn parse_vxlan_parts(value: &str) -> Result<Vxlan, Error> {
                     (*parent, *remote, *vni, Vec::new())
                 }
                 _ => {
-                    return Err(Error::new(format!(
+                    return Err(Error::new(
                         "invalid colon form (expected PARENT:REMOTE:VNI with an IPv4 REMOTE; \
-                         for IPv6 or settings use PARENT,REMOTE,VNI[,KEY=VALUE...])"
-                    )))
+                         for IPv6 or settings use PARENT,REMOTE,VNI[,KEY=VALUE...])",
+                    ))
                 }
             }
         } else {
-            return Err(Error::new(format!("missing remote address and VNI ({syntax})")));
+            return Err(Error::new(format!(
+                "missing remote address and VNI ({syntax})"
+            )));
         };
 
     validate_interface_name(parent)?;
@@ -81,7 +85,9 @@ fn parse_vxlan_parts(value: &str) -> Result<Vxlan, Error> {
     let mut seen: Vec<&str> = Vec::new();
     for setting in settings {
         let Some((key, text)) = setting.split_once('=') else {
-            let problem = if setting.is_empty() { "empty setting".to_string() } else {
+            let problem = if setting.is_empty() {
+                "empty setting".to_string()
+            } else {
                 format!("missing '=' in vxlan setting {setting:?}")
             };
             return Err(Error::new(format!(
@@ -157,12 +163,14 @@ fn apply_setting(vxlan: &mut Vxlan, key: &str, text: &str) -> Result<(), Error> 
 fn parse_remote(text: &str) -> Result<IpAddr, Error> {
     let Ok(remote) = text.parse::<IpAddr>() else {
         return Err(Error::new(format!(
-            "invalid remote address {text:?} (expected an IPv4 or IPv6 address, unicast or multicast)"
+            "invalid remote address {text:?} \
+             (expected an IPv4 or IPv6 address, unicast or multicast)"
         )));
     };
     if remote.is_unspecified() {
         return Err(Error::new(format!(
-            "invalid remote address {text:?} (unspecified; expected a VTEP address or multicast group)"
+            "invalid remote address {text:?} \
+             (unspecified; expected a VTEP address or multicast group)"
         )));
     }
     Ok(remote)
@@ -235,8 +243,11 @@ pub fn parse_macvlan(value: &str) -> Result<Macvlan, Error> {
 
 fn parse_macvlan_parts(value: &str) -> Result<Macvlan, Error> {
     let modes = "default, private, vepa, bridge, passthru or source";
-    let (parent, mode_text) =
-        split_parent(value, "macvlan mode", &format!("PARENT,MODE with MODE one of {modes}"))?;
+    let (parent, mode_text) = split_parent(
+        value,
+        "macvlan mode",
+        &format!("PARENT,MODE with MODE one of {modes}"),
+    )?;
     let mode = match mode_text.to_ascii_lowercase().as_str() {
         "default" => MacvlanMode::Default,
         "private" => MacvlanMode::Private,
@@ -250,7 +261,10 @@ fn parse_macvlan_parts(value: &str) -> Result<Macvlan, Error> {
             )))
         }
     };
-    Ok(Macvlan { parent: parent.to_string(), mode })
+    Ok(Macvlan {
+        parent: parent.to_string(),
+        mode,
+    })
 }
 
 /// Parses `-V PARENT,VID`. Errors start with `-V VALUE: `.
@@ -262,8 +276,13 @@ fn parse_vlan_parts(value: &str) -> Result<Vlan, Error> {
     let (parent, vid_text) = split_parent(value, "VLAN id", "PARENT,VID, e.g. eth0,100")?;
     // 0 means "priority tag only" and 4095 is reserved (IEEE 802.1Q).
     match parse_decimal(vid_text) {
-        Some(vid @ 1..=4094) => Ok(Vlan { parent: parent.to_string(), vid: vid as u16 }),
-        _ => Err(Error::new(format!("invalid VLAN id {vid_text:?} (expected 1 to 4094)"))),
+        Some(vid @ 1..=4094) => Ok(Vlan {
+            parent: parent.to_string(),
+            vid: vid as u16,
+        }),
+        _ => Err(Error::new(format!(
+            "invalid VLAN id {vid_text:?} (expected 1 to 4094)"
+        ))),
     }
 }
 
@@ -305,7 +324,10 @@ mod tests {
              srcport=1000-2000,udpcsum=on",
         )
         .unwrap();
-        assert_eq!(vxlan.remote, IpAddr::V6(Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 2)));
+        assert_eq!(
+            vxlan.remote,
+            IpAddr::V6(Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 2))
+        );
         assert_eq!(vxlan.vni, 16777215);
         assert_eq!(vxlan.port, 8472);
         assert_eq!(vxlan.mtu, Some(1450));
@@ -320,12 +342,25 @@ mod tests {
     #[test]
     fn vxlan_key_bounds() {
         let ok = [
-            "port=1", "port=65535", "mtu=68", "mtu=65535", "ttl=0", "ttl=255", "tos=255",
-            "learning=on", "learning=OFF", "udpcsum=off", "srcport=1-1", "srcport=1-65535",
+            "port=1",
+            "port=65535",
+            "mtu=68",
+            "mtu=65535",
+            "ttl=0",
+            "ttl=255",
+            "tos=255",
+            "learning=on",
+            "learning=OFF",
+            "udpcsum=off",
+            "srcport=1-1",
+            "srcport=1-65535",
             "local=10.0.0.1",
         ];
         for setting in ok {
-            assert!(parse_vxlan(&format!("eth0,10.0.0.2,1,{setting}")).is_ok(), "{setting}");
+            assert!(
+                parse_vxlan(&format!("eth0,10.0.0.2,1,{setting}")).is_ok(),
+                "{setting}"
+            );
         }
     }
 
@@ -345,7 +380,12 @@ mod tests {
         assert_eq!(vxlan.vni, 42);
         assert_eq!(vxlan.port, 4789);
 
-        for value in ["eth0:fd00::2:42", "eth0:192.0.2.2", "eth0:192.0.2.2:42:port=1", "eth0:host:42"] {
+        for value in [
+            "eth0:fd00::2:42",
+            "eth0:192.0.2.2",
+            "eth0:192.0.2.2:42:port=1",
+            "eth0:host:42",
+        ] {
             let message = vxlan_error(value);
             assert!(message.contains("invalid colon form"), "{value}: {message}");
         }
@@ -360,10 +400,16 @@ mod tests {
             ("eth0,192.0.2.2,", "missing VNI"),
             (",192.0.2.2,1", "invalid interface name \"\""),
             ("averyveryverylongname,192.0.2.2,1", "at most 15 bytes"),
-            ("eth0,example.com,1", "invalid remote address \"example.com\""),
+            (
+                "eth0,example.com,1",
+                "invalid remote address \"example.com\"",
+            ),
             ("eth0,0.0.0.0,1", "unspecified"),
             ("eth0,::,1", "unspecified"),
-            ("eth0,192.0.2.2,16777216", "invalid VNI \"16777216\" (expected 0 to 16777215)"),
+            (
+                "eth0,192.0.2.2,16777216",
+                "invalid VNI \"16777216\" (expected 0 to 16777215)",
+            ),
             ("eth0,192.0.2.2,-1", "invalid VNI"),
             ("eth0,192.0.2.2,0x10", "invalid VNI"),
             ("eth0,192.0.2.2,1,", "empty setting"),
@@ -424,9 +470,19 @@ mod tests {
         ];
         for (text, mode) in cases {
             let macvlan = parse_macvlan(&format!("eth0,{text}")).unwrap();
-            assert_eq!(macvlan, Macvlan { parent: "eth0".into(), mode }, "{text}");
+            assert_eq!(
+                macvlan,
+                Macvlan {
+                    parent: "eth0".into(),
+                    mode
+                },
+                "{text}"
+            );
         }
-        assert_eq!(parse_macvlan("eth0:bridge").unwrap().mode, MacvlanMode::Bridge);
+        assert_eq!(
+            parse_macvlan("eth0:bridge").unwrap().mode,
+            MacvlanMode::Bridge
+        );
     }
 
     #[test]
@@ -460,17 +516,37 @@ mod tests {
 
     #[test]
     fn vlan_range() {
-        assert_eq!(parse_vlan("eth0,1").unwrap(), Vlan { parent: "eth0".into(), vid: 1 });
+        assert_eq!(
+            parse_vlan("eth0,1").unwrap(),
+            Vlan {
+                parent: "eth0".into(),
+                vid: 1
+            }
+        );
         assert_eq!(parse_vlan("eth0,4094").unwrap().vid, 4094);
         assert_eq!(parse_vlan("eth0:100").unwrap().vid, 100);
-        for vid in ["0", "4095", "65536", "-1", "1.5", "x", "99999999999999999999999"] {
+        for vid in [
+            "0",
+            "4095",
+            "65536",
+            "-1",
+            "1.5",
+            "x",
+            "99999999999999999999999",
+        ] {
             let message = parse_vlan(&format!("eth0,{vid}")).unwrap_err().to_string();
             assert!(
                 message.contains(&format!("invalid VLAN id {vid:?} (expected 1 to 4094)")),
                 "{vid}: {message}"
             );
         }
-        assert!(parse_vlan("eth0").unwrap_err().to_string().contains("missing VLAN id"));
-        assert!(parse_vlan("eth0,1,2").unwrap_err().to_string().contains("too many fields"));
+        assert!(parse_vlan("eth0")
+            .unwrap_err()
+            .to_string()
+            .contains("missing VLAN id"));
+        assert!(parse_vlan("eth0,1,2")
+            .unwrap_err()
+            .to_string()
+            .contains("too many fields"));
     }
 }
