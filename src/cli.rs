@@ -138,7 +138,7 @@ pub(crate) fn quote_if_needed(value: &str) -> String {
     }
 }
 
-/// How an endpoint or delete option names its network namespace.
+/// Kind of network namespace that an endpoint or delete option names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NamespaceKind {
     /// Docker (or Podman) container name or id: `-d`, `-D`.
@@ -156,7 +156,7 @@ pub enum NamespaceKind {
 }
 
 impl NamespaceKind {
-    /// The option letter that creates an endpoint in this kind of namespace.
+    /// Returns the option letter that creates an endpoint in this kind of namespace.
     pub fn endpoint_flag(self) -> char {
         match self {
             NamespaceKind::Docker => 'd',
@@ -168,13 +168,13 @@ impl NamespaceKind {
         }
     }
 
-    /// The option letter that deletes an interface in this kind of namespace.
+    /// Returns the option letter that deletes an interface in this kind of namespace.
     pub fn delete_flag(self) -> char {
         self.endpoint_flag().to_ascii_uppercase()
     }
 }
 
-/// The option that asks for a vxlan, macvlan or vlan interface instead of a veth pair.
+/// Option that requests a vxlan, macvlan or vlan interface instead of a veth pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LinkKindFlag {
     /// `-x PARENT,REMOTE,VNI[,KEY=VALUE...]`
@@ -241,7 +241,7 @@ pub struct Args {
 /// Sorts command-line arguments (without the program name) into [`Args`].
 ///
 /// Fails on an unknown option, a positional argument, a missing option value or a value
-/// that is not UTF-8 (except for `-f`); every other check belongs to the plan.
+/// that is not UTF-8 (except for `-f`). Every other check belongs to the plan.
 pub fn parse_args<I>(args: I) -> Result<Args, Error>
 where
     I: IntoIterator,

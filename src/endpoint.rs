@@ -300,7 +300,7 @@ pub fn parse_namespace(kind: NamespaceKind, identifier: &str) -> Result<Namespac
     }
 }
 
-fn validate_container(identifier: &str, what: &str) -> Result<(), Error> {
+fn validate_container(identifier: &str, description: &str) -> Result<(), Error> {
     let reason = if identifier.is_empty() {
         "must not be empty"
     } else if identifier.len() > MAX_IDENTIFIER {
@@ -313,7 +313,7 @@ fn validate_container(identifier: &str, what: &str) -> Result<(), Error> {
         return Ok(());
     };
     Err(Error::new(format!(
-        "invalid {what} {identifier:?} ({reason})"
+        "invalid {description} {identifier:?} ({reason})"
     )))
 }
 
@@ -363,8 +363,8 @@ pub fn validate_interface_name(name: &str) -> Result<(), Error> {
 
 /// Parses `ADDR/PREFIX` for assignment to an interface.
 ///
-/// Unspecified (`0.0.0.0`, `::`) and multicast addresses are rejected because the kernel
-/// would either refuse them or assign something nobody can reach.
+/// Unspecified (`0.0.0.0`, `::`) and multicast addresses are rejected because neither
+/// can identify one interface.
 pub fn parse_interface_address(text: &str) -> Result<IpNet, Error> {
     let Some((addr_text, prefix_text)) = text.split_once('/') else {
         let example = if text.contains(':') {
@@ -385,10 +385,12 @@ pub fn parse_interface_address(text: &str) -> Result<IpNet, Error> {
     let max_prefix = if addr.is_ipv4() { 32 } else { 128 };
     let prefix = match parse_decimal(prefix_text) {
         Some(prefix) if prefix <= max_prefix => prefix as u8,
-        _ => return Err(Error::new(format!(
+        _ => {
+            return Err(Error::new(format!(
             "invalid prefix length {prefix_text:?} in {text:?} (expected 0 to {max_prefix} for {})",
             if addr.is_ipv4() { "IPv4" } else { "IPv6" }
-        ))),
+        )))
+        }
     };
     if addr.is_unspecified() {
         return Err(Error::new(format!(

@@ -219,13 +219,21 @@ fn parse_switch(text: &str) -> Option<bool> {
 
 /// Splits `PARENT,VALUE` (or `PARENT:VALUE`: interface names never contain either
 /// separator) into its two parts.
-fn split_parent<'a>(value: &'a str, what: &str, syntax: &str) -> Result<(&'a str, &'a str), Error> {
+fn split_parent<'a>(
+    value: &'a str,
+    missing_part: &str,
+    syntax: &str,
+) -> Result<(&'a str, &'a str), Error> {
     let separator = if value.contains(',') { ',' } else { ':' };
     let Some((parent, rest)) = value.split_once(separator) else {
-        return Err(Error::new(format!("missing {what} (expected {syntax})")));
+        return Err(Error::new(format!(
+            "missing {missing_part} (expected {syntax})"
+        )));
     };
     if rest.is_empty() {
-        return Err(Error::new(format!("missing {what} (expected {syntax})")));
+        return Err(Error::new(format!(
+            "missing {missing_part} (expected {syntax})"
+        )));
     }
     if rest.contains(separator) {
         return Err(Error::new(format!(
