@@ -91,6 +91,7 @@ pub struct Error {
 }
 
 impl Error {
+    /// Creates an error whose whole text is `message`.
     pub fn new(message: impl Into<String>) -> Error {
         Error {
             message: message.into(),

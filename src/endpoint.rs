@@ -336,8 +336,9 @@ fn validate_netns_name(name: &str) -> Result<(), Error> {
     )))
 }
 
-/// Checks an interface name against the kernel's rules (`dev_valid_name()`) and also
-/// rejects ':', which the colon form uses as a separator and old alias names used.
+/// Checks an interface name against the kernel's rules (`dev_valid_name()`: 1 to 15 bytes,
+/// no '/', no whitespace, not "." or ".."). It also rejects ':', the colon form's
+/// separator, and non-ASCII whitespace, which the kernel would accept.
 pub fn validate_interface_name(name: &str) -> Result<(), Error> {
     let reason = if name.is_empty() {
         "expected 1 to 15 bytes"

@@ -271,8 +271,8 @@ pub fn from_line(line: &str) -> Result<Option<Plan>, Error> {
         (!args.files.is_empty(), "-f"),
         (args.keep_going, "--keep-going"),
         (args.atomic, "--atomic"),
-        (args.help, "--help"),
-        (args.version, "--version"),
+        (args.help, "-h/--help"),
+        (args.version, "-v/--version"),
     ];
     for (present, option) in rejected {
         if present {
@@ -1073,8 +1073,8 @@ mod tests {
             ("-f other", "-f"),
             ("-c a -c b --keep-going", "--keep-going"),
             ("-c a -c b --atomic", "--atomic"),
-            ("-h", "--help"),
-            ("--version", "--version"),
+            ("-h", "-h/--help"),
+            ("--version", "-v/--version"),
         ] {
             let message = from_line(line).unwrap_err().to_string();
             assert_eq!(
