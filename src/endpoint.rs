@@ -150,6 +150,8 @@ fn parse_delete_parts(kind: NamespaceKind, value: &str) -> Result<(Namespace, St
     Ok((namespace, link.to_string()))
 }
 
+// NOTE: the identifier ends at the first separator, so an `-a` path that contains ',' (or
+// ':' in the colon form) cannot be written. A bind mount under a plain name works around it.
 fn split_endpoint(kind: NamespaceKind, value: &str) -> Result<Parts<'_>, Error> {
     let current = kind == NamespaceKind::Current;
     let parts = if value.contains(',') {
