@@ -3,7 +3,9 @@
 pub mod cli;
 pub mod endpoint;
 pub mod error;
+pub mod exec;
 pub mod netns;
 pub mod ops;
 pub mod plan;
+pub mod resolve;
 pub mod runtime;

@@ -12,7 +12,6 @@ fn main() -> ExitCode {
         Ok(plan) => plan,
         Err(error) => {
             eprintln!("koko: {error}");
-            eprintln!("Run 'koko --help' for usage.");
             return ExitCode::from(EXIT_USAGE);
         }
     };
