@@ -12,12 +12,17 @@ pub fn run(plan: &Plan) -> Result<()> {
     let options = &plan.options;
     match &plan.action {
         Action::Veth { a, b } => connect_veth(a, b, options),
-        Action::Interface { .. } => Err(Error::new("vxlan, macvlan and vlan links are not implemented yet")),
+        Action::Interface { endpoint, kind } => {
+            let netns = resolve(&endpoint.namespace, options.wait)?;
+            let addrs = addresses(endpoint);
+            let end = end(&netns, endpoint, &addrs);
+            ops::interface::create_interface(&end, kind, &link_options(options))
+        }
         Action::Delete { namespace, link } => {
             let netns = resolve(namespace, options.wait)?;
             ops::delete::delete_link(&netns, link)
         }
-        Action::Bulk { .. } => Err(Error::new("bulk mode (-f) is not implemented yet")),
+        Action::Bulk { source, on_error } => crate::bulk::run(source, *on_error, options),
         Action::Help | Action::Version => Ok(()),
     }
 }

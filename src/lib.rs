@@ -1,5 +1,6 @@
 //! koko: connect network namespaces and containers with virtual links.
 
+pub mod bulk;
 pub mod cli;
 pub mod endpoint;
 pub mod error;

@@ -3,6 +3,7 @@
 
 pub mod address;
 pub mod delete;
+pub mod interface;
 pub mod veth;
 
 use crate::error::{Error, Result};
