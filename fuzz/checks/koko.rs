@@ -44,10 +44,11 @@ pub fn check_args(args: &[OsString]) {
     }
 }
 
-/// Splits and validates `line` as a bulk-file line and checks that:
-/// the words survive quoting and splitting again; a line that validates gives the same
-/// plan as its words given as arguments; errors carry a message.
-pub fn check_line(line: &str) {
+/// Splits and validates `line` as a bulk-file line and checks that the words survive
+/// quoting and splitting again, that a line that validates gives the same plan as its
+/// words given as arguments, and that errors carry a message. Returns whether the line
+/// validated into a plan.
+pub fn check_line(line: &str) -> bool {
     match cli::split_line(line) {
         Ok(Some(words)) => {
             let requoted: Vec<String> = words.iter().map(|word| quote_word(word)).collect();
@@ -55,15 +56,25 @@ pub fn check_line(line: &str) {
             assert_eq!(again, Ok(Some(words.clone())), "quoted words did not split back unchanged");
 
             match plan::from_line(line) {
-                Ok(Some(plan)) => assert_eq!(plan::from_args(words), Ok(plan)),
+                Ok(Some(plan)) => {
+                    assert_eq!(plan::from_args(words), Ok(plan));
+                    true
+                }
                 Ok(None) => panic!("from_line found no command in a line with words"),
-                Err(error) => assert!(!error.message().is_empty()),
+                Err(error) => {
+                    assert!(!error.message().is_empty());
+                    false
+                }
             }
         }
-        Ok(None) => assert_eq!(plan::from_line(line), Ok(None)),
+        Ok(None) => {
+            assert_eq!(plan::from_line(line), Ok(None));
+            false
+        }
         Err(error) => {
             assert!(!error.message().is_empty());
             assert!(plan::from_line(line).is_err(), "from_line accepted a line split_line rejects");
+            false
         }
     }
 }
@@ -73,11 +84,13 @@ pub fn check_line(line: &str) {
 pub fn check_cli_input(bytes: &[u8]) {
     check_args(&args_from_bytes(bytes));
     if let Ok(line) = std::str::from_utf8(bytes) {
-        check_line(line);
+        let _ = check_line(line);
     }
 }
 
-fn check_inspect_readers(body: &[u8]) {
+/// Reads a PID from `body` as the Docker and the CRI-O inspect readers do; a PID they
+/// return must be a valid process ID, and an error must carry a message.
+pub fn check_inspect_readers(body: &[u8]) {
     let socket = Path::new("/run/fuzz.sock");
     for pid in [docker::pid_from_inspect(socket, "c", body), crio::pid_from_inspect(socket, "c", body)] {
         match pid {
