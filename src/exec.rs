@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 use crate::netns::Netns;
 use crate::ops::{self, End, LinkOptions};
 use crate::plan::{Action, Endpoint, Options, Plan};
-use crate::resolve::resolve;
+use crate::resolve::{check_still_running, resolve};
 use std::net::IpAddr;
 
 /// Carries out `plan`. `Help` and `Version` print nothing here: `main` handles them.
@@ -16,7 +16,9 @@ pub fn run(plan: &Plan) -> Result<()> {
             let netns = resolve(&endpoint.namespace, options.wait)?;
             let addrs = addresses(endpoint);
             let end = end(&netns, endpoint, &addrs);
-            ops::interface::create_interface(&end, kind, &link_options(options))
+            ops::interface::create_interface(&end, kind, &link_options(options))?;
+            check_still_running(&endpoint.namespace, &netns)
+                .map_err(|error| undo(error, &netns, &endpoint.link, "link"))
         }
         Action::Delete { namespace, link } => {
             let netns = resolve(namespace, options.wait)?;
@@ -48,7 +50,20 @@ fn connect_veth(a: &Endpoint, b: &Endpoint, options: &Options) -> Result<()> {
     let addrs_b = addresses(b);
     let end_a = end(&netns_a, a, &addrs_a);
     let end_b = end(&netns_b, b, &addrs_b);
-    ops::veth::create_veth(&end_a, &end_b, &link_options(options))
+    ops::veth::create_veth(&end_a, &end_b, &link_options(options))?;
+    check_still_running(&a.namespace, &netns_a)
+        .and_then(|()| check_still_running(&b.namespace, &netns_b))
+        .map_err(|error| undo(error, &netns_a, &a.link, "veth pair"))
+}
+
+/// Deletes `link` after a check failed, so that a failed run leaves nothing behind. The
+/// namespace is still reachable through koko's descriptor even when its container has
+/// exited, and deleting one veth end removes its peer too.
+fn undo(error: Error, netns: &Netns, link: &str, what: &str) -> Error {
+    match ops::delete::delete_link(netns, link) {
+        Ok(()) => error.with_note(format_args!("deleted the new {what} \"{link}\" again")),
+        Err(undo_error) => error.with_note(format_args!("removing the new {what} also failed: {undo_error}")),
+    }
 }
 
 fn end<'a>(netns: &'a Netns, endpoint: &'a Endpoint, addrs: &'a [(IpAddr, u8)]) -> End<'a> {

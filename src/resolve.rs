@@ -37,6 +37,35 @@ pub fn resolve(namespace: &Namespace, wait: Option<Duration>) -> Result<Netns> {
     }
 }
 
+/// Checks, after koko changed `netns`, that the process or container behind `namespace`
+/// still runs in it. When a container exits or restarts while koko works, its old
+/// namespace and every link koko made there vanish once koko closes the descriptor, so
+/// reporting success would be wrong.
+///
+/// Named namespaces, paths and koko's own namespace always pass, because a bind mount or
+/// koko itself keeps them alive. A container or process that is gone, or that now runs in
+/// another namespace, fails.
+pub fn check_still_running(namespace: &Namespace, netns: &Netns) -> Result<()> {
+    let what = match namespace {
+        Namespace::Current | Namespace::Named(_) | Namespace::Path(_) => return Ok(()),
+        Namespace::Pid(pid) => format!("process {pid}"),
+        Namespace::Docker(name) => format!("container \"{name}\""),
+        Namespace::Crio(id) => format!("CRI-O container \"{id}\""),
+    };
+    match resolve_once(namespace) {
+        Ok(now) if now.same_as(netns) => Ok(()),
+        Ok(_) => Err(Error::new(format!(
+            "{what} restarted while koko was working: it runs in a new network namespace, not in the one koko changed"
+        ))),
+        Err(error) if error.is_not_found() => {
+            Err(Error::new(format!("{what} stopped while koko was working: {error}")))
+        }
+        Err(error) => Err(Error::new(format!(
+            "failed to check that {what} still runs after koko changed its network namespace: {error}"
+        ))),
+    }
+}
+
 fn resolve_once(namespace: &Namespace) -> Result<Netns> {
     match namespace {
         Namespace::Current => Netns::current(),
