@@ -59,10 +59,10 @@ fn connect_veth(a: &Endpoint, b: &Endpoint, options: &Options) -> Result<()> {
 /// Deletes `link` after a check failed, so that a failed run leaves nothing behind. The
 /// namespace is still reachable through koko's descriptor even when its container has
 /// exited, and deleting one veth end removes its peer too.
-fn undo(error: Error, netns: &Netns, link: &str, what: &str) -> Error {
+fn undo(error: Error, netns: &Netns, link: &str, kind: &str) -> Error {
     match ops::delete::delete_link(netns, link) {
-        Ok(()) => error.with_note(format_args!("deleted the new {what} \"{link}\" again")),
-        Err(undo_error) => error.with_note(format_args!("removing the new {what} also failed: {undo_error}")),
+        Ok(()) => error.with_note(format_args!("deleted the new {kind} \"{link}\" again")),
+        Err(undo_error) => error.with_note(format_args!("removing the new {kind} \"{link}\" also failed: {undo_error}")),
     }
 }
 

@@ -46,7 +46,7 @@ pub fn resolve(namespace: &Namespace, wait: Option<Duration>) -> Result<Netns> {
 /// koko itself keeps them alive. A container or process that is gone, or that now runs in
 /// another namespace, fails.
 pub fn check_still_running(namespace: &Namespace, netns: &Netns) -> Result<()> {
-    let what = match namespace {
+    let subject = match namespace {
         Namespace::Current | Namespace::Named(_) | Namespace::Path(_) => return Ok(()),
         Namespace::Pid(pid) => format!("process {pid}"),
         Namespace::Docker(name) => format!("container \"{name}\""),
@@ -55,13 +55,13 @@ pub fn check_still_running(namespace: &Namespace, netns: &Netns) -> Result<()> {
     match resolve_once(namespace) {
         Ok(now) if now.same_as(netns) => Ok(()),
         Ok(_) => Err(Error::new(format!(
-            "{what} restarted while koko was working: it runs in a new network namespace, not in the one koko changed"
+            "{subject} restarted while koko was working: it runs in a new network namespace, not in the one koko changed"
         ))),
         Err(error) if error.is_not_found() => {
-            Err(Error::new(format!("{what} stopped while koko was working: {error}")))
+            Err(Error::new(format!("{subject} stopped while koko was working: {error}")))
         }
         Err(error) => Err(Error::new(format!(
-            "failed to check that {what} still runs after koko changed its network namespace: {error}"
+            "failed to check that {subject} still runs after koko changed its network namespace: {error}"
         ))),
     }
 }
