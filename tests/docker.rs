@@ -65,7 +65,7 @@ fn container_addrs(container: &Container, ifname: &str) -> Vec<String> {
     common::parse_addr_lines(&output.stdout)
 }
 
-/// Sends one echo request from `container` to `addr`; busybox picks IPv6 by itself for
+/// Sends one echo request from `container` to `addr`. busybox picks IPv6 by itself for
 /// an IPv6 address.
 fn ping_from(container: &Container, addr: &str) -> Output {
     container.exec(&["ping", "-c", "1", "-W", "5", addr])
@@ -73,7 +73,10 @@ fn ping_from(container: &Container, addr: &str) -> Output {
 
 #[track_caller]
 fn container_id(container: &Container) -> String {
-    let output = run_command("docker", &["inspect", "--format", "{{.Id}}", container.name()]);
+    let output = run_command(
+        "docker",
+        &["inspect", "--format", "{{.Id}}", container.name()],
+    );
     output.assert_success();
     output.stdout.trim().to_string()
 }
@@ -97,7 +100,16 @@ impl CreatedContainer {
         let name = format!("koko-test-{name_suffix}-{}", std::process::id());
         let output = run_command(
             "docker",
-            &["create", "--network", "none", "--name", &name, common::TEST_IMAGE, "sleep", "1000"],
+            &[
+                "create",
+                "--network",
+                "none",
+                "--name",
+                &name,
+                common::TEST_IMAGE,
+                "sleep",
+                "1000",
+            ],
         );
         let container = CreatedContainer { name };
         output.assert_success();
@@ -148,12 +160,15 @@ impl UntouchedPair {
     #[track_caller]
     fn assert_unchanged(&self, output: &Output) {
         let after = (container_links(&self.first), container_links(&self.second));
-        assert_eq!(self.links_before, after, "container links changed after:\n{output}");
+        assert_eq!(
+            self.links_before, after,
+            "container links changed after:\n{output}"
+        );
     }
 }
 
 /// Connects two new containers with `addrs_1` and `addrs_2` on eth1 and checks that
-/// each address of the second answers a ping from the first.
+/// each address of the second replies to a ping from the first.
 fn connect_and_ping(suffix: &str, addrs_1: &[&str], addrs_2: &[&str]) {
     let c1 = Container::run(&format!("{suffix}-1"));
     let c2 = Container::run(&format!("{suffix}-2"));
@@ -166,7 +181,10 @@ fn connect_and_ping(suffix: &str, addrs_1: &[&str], addrs_2: &[&str]) {
     assert_eq!(container_links(&c2), ["lo", "eth1"]);
     let addrs = container_addrs(&c1, "eth1");
     for addr in addrs_1 {
-        assert!(addrs.contains(&addr.to_string()), "{addr} missing in {addrs:?}");
+        assert!(
+            addrs.contains(&addr.to_string()),
+            "{addr} missing in {addrs:?}"
+        );
     }
     for addr in addrs_2 {
         let host = addr.split('/').next().unwrap_or(addr);
@@ -215,11 +233,14 @@ fn container_to_named_netns() {
     let c1 = Container::run("netns");
     let end_c = format!("{},eth1,10.9.2.1/24", c1.name());
 
-    sb.koko(&["-d", &end_c, "-n", "X,veth-x,10.9.2.2/24"]).assert_success();
+    sb.koko(&["-d", &end_c, "-n", "X,veth-x,10.9.2.2/24"])
+        .assert_success();
 
     assert_eq!(container_links(&c1), ["lo", "eth1"]);
     assert_eq!(sb.link_names(Some("X")), ["lo", "veth-x"]);
-    assert!(sb.addrs(Some("X"), "veth-x").contains(&"10.9.2.2/24".to_string()));
+    assert!(sb
+        .addrs(Some("X"), "veth-x")
+        .contains(&"10.9.2.2/24".to_string()));
     ping_from(&c1, "10.9.2.2").assert_success();
     sb.ping("X", "10.9.2.1").assert_success();
 }
@@ -234,8 +255,13 @@ fn container_by_id_prefix_and_full_id() {
     let full_id = container_id(&c1);
     let prefix = &container_id(&c2)[..12];
 
-    koko(&["-d", &format!("{full_id},eth1,10.9.3.1/24"), "-d", &format!("{prefix},eth2,10.9.3.2/24")])
-        .assert_success();
+    koko(&[
+        "-d",
+        &format!("{full_id},eth1,10.9.3.1/24"),
+        "-d",
+        &format!("{prefix},eth2,10.9.3.2/24"),
+    ])
+    .assert_success();
 
     assert_eq!(container_links(&c1), ["lo", "eth1"]);
     assert_eq!(container_links(&c2), ["lo", "eth2"]);
@@ -249,8 +275,13 @@ fn delete_removes_both_ends() {
     }
     let c1 = Container::run("del-1");
     let c2 = Container::run("del-2");
-    koko(&["-d", &format!("{},eth1", c1.name()), "-d", &format!("{},eth1", c2.name())])
-        .assert_success();
+    koko(&[
+        "-d",
+        &format!("{},eth1", c1.name()),
+        "-d",
+        &format!("{},eth1", c2.name()),
+    ])
+    .assert_success();
     assert_eq!(container_links(&c2), ["lo", "eth1"]);
 
     koko(&["-D", &format!("{},eth1", c1.name())]).assert_success();
@@ -286,7 +317,10 @@ fn wait_picks_up_late_container() {
     while engine.targets().is_empty() && Instant::now() < polled {
         thread::sleep(Duration::from_millis(20));
     }
-    assert!(!engine.targets().is_empty(), "koko sent no request to the engine");
+    assert!(
+        !engine.targets().is_empty(),
+        "koko sent no request to the engine"
+    );
     let c1 = Container::run("late-1");
     assert_eq!(c1.name(), name_1);
 
@@ -298,7 +332,10 @@ fn wait_picks_up_late_container() {
         if Instant::now() >= deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("koko --wait did not finish within {:?}", common::COMMAND_TIMEOUT);
+            panic!(
+                "koko --wait did not finish within {:?}",
+                common::COMMAND_TIMEOUT
+            );
         }
         thread::sleep(Duration::from_millis(50));
     };
@@ -306,7 +343,10 @@ fn wait_picks_up_late_container() {
     if let Some(mut pipe) = child.stderr.take() {
         let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
     }
-    assert!(status.success(), "koko --wait failed with {status}: {stderr}");
+    assert!(
+        status.success(),
+        "koko --wait failed with {status}: {stderr}"
+    );
     assert_eq!(container_links(&c1), ["lo", "eth1"]);
     ping_from(&c1, "10.9.4.2").assert_success();
 }
@@ -320,7 +360,14 @@ fn wait_times_out_on_missing_container() {
     let missing = format!("koko-test-never-{}", std::process::id());
     let end_2 = format!("{},eth1", pair.second.name());
 
-    let output = koko(&["-d", &end_2, "-d", &format!("{missing},eth1"), "--wait", "0.5"]);
+    let output = koko(&[
+        "-d",
+        &end_2,
+        "-d",
+        &format!("{missing},eth1"),
+        "--wait",
+        "0.5",
+    ]);
 
     output.assert_failure();
     assert_stderr_contains(&output, "not found");
@@ -381,7 +428,13 @@ fn permission_denied_fails_cleanly() {
         .expect("failed to chmod the test socket");
     let host = engine.docker_host();
     let args = pair.args();
-    let mut full = vec!["--reuid=65534", "--regid=65534", "--clear-groups", "--", "env"];
+    let mut full = vec![
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "--",
+        "env",
+    ];
     let host_var = format!("DOCKER_HOST={host}");
     full.push(&host_var);
     full.push(koko_bin());
@@ -391,7 +444,11 @@ fn permission_denied_fails_cleanly() {
 
     output.assert_failure();
     assert_stderr_contains(&output, "Permission denied (run koko as root");
-    assert!(engine.targets().is_empty(), "the engine got a request: {:?}", engine.targets());
+    assert!(
+        engine.targets().is_empty(),
+        "the engine got a request: {:?}",
+        engine.targets()
+    );
     pair.assert_unchanged(&output);
 }
 
@@ -423,7 +480,10 @@ fn created_container_is_not_running() {
     let output = koko(&["-d", &end_1, "-d", &format!("{},eth1", created.name)]);
 
     output.assert_failure();
-    assert_stderr_contains(&output, &format!("container \"{}\" is not running", created.name));
+    assert_stderr_contains(
+        &output,
+        &format!("container \"{}\" is not running", created.name),
+    );
     pair.assert_unchanged(&output);
 }
 
@@ -440,7 +500,10 @@ fn stopped_container_is_not_running() {
     let output = koko(&["-d", &end_1, "-d", &format!("{},eth1", stopped.name())]);
 
     output.assert_failure();
-    assert_stderr_contains(&output, &format!("container \"{}\" is not running", stopped.name()));
+    assert_stderr_contains(
+        &output,
+        &format!("container \"{}\" is not running", stopped.name()),
+    );
     pair.assert_unchanged(&output);
 }
 
@@ -465,16 +528,29 @@ fn container_killed_while_koko_works() {
     let before = sb.snapshot();
     let end_c = format!("{},eth1,10.9.5.1/24", victim.name());
 
-    let output = sandbox_koko_with_env(&sb, &[&host], &["-d", &end_c, "-n", "X,veth-x,10.9.5.2/24"]);
+    let output =
+        sandbox_koko_with_env(&sb, &[&host], &["-d", &end_c, "-n", "X,veth-x,10.9.5.2/24"]);
 
     output.assert_failure();
     assert_stderr_contains(
         &output,
-        &format!("koko: container \"{}\" stopped while koko was working", victim.name()),
+        &format!(
+            "koko: container \"{}\" stopped while koko was working",
+            victim.name()
+        ),
     );
     assert_stderr_contains(&output, "deleted the new veth pair \"eth1\" again");
-    assert_eq!(engine.targets().len(), 2, "requests: {:?}", engine.targets());
-    assert_eq!(before, sb.snapshot(), "the sandbox changed after:\n{output}");
+    assert_eq!(
+        engine.targets().len(),
+        2,
+        "requests: {:?}",
+        engine.targets()
+    );
+    assert_eq!(
+        before,
+        sb.snapshot(),
+        "the sandbox changed after:\n{output}"
+    );
 }
 
 /// A fake engine first reports one process, then, at koko's final check, another in a
@@ -498,8 +574,15 @@ fn container_restarted_while_koko_works() {
     let output = sandbox_koko_with_env(&sb, &[&host], &["-n", "X,veth-x", "-d", "web,eth1"]);
 
     output.assert_failure();
-    assert_stderr_contains(&output, "koko: container \"web\" restarted while koko was working");
-    assert_eq!(before, sb.snapshot(), "the sandbox changed after:\n{output}");
+    assert_stderr_contains(
+        &output,
+        "koko: container \"web\" restarted while koko was working",
+    );
+    assert_eq!(
+        before,
+        sb.snapshot(),
+        "the sandbox changed after:\n{output}"
+    );
 }
 
 /// Fake-engine replies that the real engine never sends; each must fail before any
@@ -512,15 +595,40 @@ fn bad_engine_replies_fail_cleanly() {
     let mut oversized = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n".to_vec();
     oversized.resize(oversized.len() + 5 * 1024 * 1024, b' ');
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("not JSON", json_reply("{\"State\": {\"Pid\": 12"), "malformed reply from the Docker engine"),
-        ("no pid", json_reply("{\"State\": {\"Running\": true}}"), "the reply has no State.Pid field"),
-        ("pid not a number", json_reply("{\"State\": {\"Running\": true, \"Pid\": \"42\"}}"), "State.Pid is not an integer"),
-        ("negative pid", json_reply("{\"State\": {\"Running\": true, \"Pid\": -1}}"), "State.Pid is not a valid process ID"),
-        ("not HTTP", b"SSH-2.0-OpenSSH_9.6\r\n\r\n".to_vec(), "malformed reply from the Docker engine"),
+        (
+            "not JSON",
+            json_reply("{\"State\": {\"Pid\": 12"),
+            "malformed reply from the Docker engine",
+        ),
+        (
+            "no pid",
+            json_reply("{\"State\": {\"Running\": true}}"),
+            "the reply has no State.Pid field",
+        ),
+        (
+            "pid not a number",
+            json_reply("{\"State\": {\"Running\": true, \"Pid\": \"42\"}}"),
+            "State.Pid is not an integer",
+        ),
+        (
+            "negative pid",
+            json_reply("{\"State\": {\"Running\": true, \"Pid\": -1}}"),
+            "State.Pid is not a valid process ID",
+        ),
+        (
+            "not HTTP",
+            b"SSH-2.0-OpenSSH_9.6\r\n\r\n".to_vec(),
+            "malformed reply from the Docker engine",
+        ),
         ("too large", oversized, "larger than the 4 MiB limit"),
         (
             "server error",
-            reply(500, "Internal Server Error", "application/json", b"{\"message\":\"boom\"}"),
+            reply(
+                500,
+                "Internal Server Error",
+                "application/json",
+                b"{\"message\":\"boom\"}",
+            ),
             "the Docker engine returned 500 Internal Server Error for container \"web\": boom",
         ),
     ];
@@ -535,8 +643,15 @@ fn bad_engine_replies_fail_cleanly() {
         let output = sandbox_koko_with_env(&sb, &[&host], &["-n", "X,veth-x", "-d", "web,eth1"]);
 
         output.assert_failure();
-        assert!(output.stderr.contains(expected), "{case}: stderr lacks {expected:?}:\n{output}");
+        assert!(
+            output.stderr.contains(expected),
+            "{case}: stderr lacks {expected:?}:\n{output}"
+        );
         assert_eq!(engine.targets(), ["/containers/web/json"], "{case}");
-        assert_eq!(before, sb.snapshot(), "{case}: the sandbox changed after:\n{output}");
+        assert_eq!(
+            before,
+            sb.snapshot(),
+            "{case}: the sandbox changed after:\n{output}"
+        );
     }
 }

@@ -49,14 +49,15 @@ impl TempDir {
     pub fn new(purpose: &str) -> TempDir {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let serial = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!(
-            "koko-{purpose}-{}-{serial}",
-            std::process::id()
-        ));
+        let path =
+            std::env::temp_dir().join(format!("koko-{purpose}-{}-{serial}", std::process::id()));
         // A directory left by an earlier run that died with the same PID is stale.
         let _ = fs::remove_dir_all(&path);
         fs::create_dir(&path).unwrap_or_else(|error| {
-            panic!("failed to create test directory {}: {error}", path.display())
+            panic!(
+                "failed to create test directory {}: {error}",
+                path.display()
+            )
         });
         fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap_or_else(|error| {
             panic!("failed to chmod test directory {}: {error}", path.display())
@@ -86,13 +87,12 @@ pub struct FakeEngine {
 }
 
 impl FakeEngine {
-    /// Starts a server that answers every request with `handler(&request)`.
+    /// Starts a server that replies to every request with `handler(&request)`.
     pub fn start(handler: impl FnMut(&Request) -> Vec<u8> + Send + 'static) -> FakeEngine {
         let dir = TempDir::new("fake-engine");
         let socket = dir.path().join("engine.sock");
-        let listener = UnixListener::bind(&socket).unwrap_or_else(|error| {
-            panic!("failed to listen on {}: {error}", socket.display())
-        });
+        let listener = UnixListener::bind(&socket)
+            .unwrap_or_else(|error| panic!("failed to listen on {}: {error}", socket.display()));
         let requests = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
@@ -115,9 +115,14 @@ impl FakeEngine {
     pub fn with_replies(replies: Vec<Vec<u8>>) -> FakeEngine {
         let mut replies = replies.into_iter();
         FakeEngine::start(move |_| {
-            replies
-                .next()
-                .unwrap_or_else(|| reply(500, "Internal Server Error", "text/plain", b"fake engine: no reply left\n"))
+            replies.next().unwrap_or_else(|| {
+                reply(
+                    500,
+                    "Internal Server Error",
+                    "text/plain",
+                    b"fake engine: no reply left\n",
+                )
+            })
         })
     }
 
@@ -125,7 +130,7 @@ impl FakeEngine {
         &self.socket
     }
 
-    /// The value of `DOCKER_HOST` that points at this server.
+    /// Returns the value of `DOCKER_HOST` that points at this server.
     pub fn docker_host(&self) -> String {
         format!("unix://{}", self.socket.display())
     }
@@ -140,7 +145,10 @@ impl FakeEngine {
 
     /// Returns the targets of the requests received so far, in order.
     pub fn targets(&self) -> Vec<String> {
-        self.requests().into_iter().map(|request| request.target).collect()
+        self.requests()
+            .into_iter()
+            .map(|request| request.target)
+            .collect()
     }
 }
 
@@ -246,7 +254,7 @@ pub fn crio_info_body(pid: u32) -> String {
 }
 
 /// Forwards `request` unchanged to the HTTP server on `socket` and returns its whole
-/// reply, read until the server closes the connection. koko asks for `Connection: close`,
+/// reply, read until the server closes the connection. koko sends `Connection: close`,
 /// so the engine closes after one reply.
 pub fn forward(socket: &Path, request: &Request) -> Vec<u8> {
     let result = (|| -> std::io::Result<Vec<u8>> {
@@ -258,7 +266,10 @@ pub fn forward(socket: &Path, request: &Request) -> Vec<u8> {
         Ok(reply)
     })();
     result.unwrap_or_else(|error| {
-        let body = format!("fake engine: forwarding to {} failed: {error}\n", socket.display());
+        let body = format!(
+            "fake engine: forwarding to {} failed: {error}\n",
+            socket.display()
+        );
         reply(502, "Bad Gateway", "text/plain", body.as_bytes())
     })
 }
