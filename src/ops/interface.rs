@@ -46,7 +46,7 @@ fn parent_name(kind: &LinkKind) -> &str {
     }
 }
 
-/// The value of `IFLA_INFO_KIND`, which is also the word messages use for the link.
+/// Returns the value of `IFLA_INFO_KIND`, which messages also use as the link's kind.
 fn kind_name(kind: &LinkKind) -> &'static str {
     match kind {
         LinkKind::Vxlan(_) => "vxlan",
@@ -55,7 +55,7 @@ fn kind_name(kind: &LinkKind) -> &'static str {
     }
 }
 
-/// The kernel module that provides `kind` when it is not built in.
+/// Returns the kernel module that provides `kind` when it is not built in.
 fn kind_module(kind: &LinkKind) -> &'static str {
     match kind {
         LinkKind::Vxlan(_) => "vxlan",
@@ -96,7 +96,7 @@ fn check_parent_carrier(end: &End<'_>, kind: &LinkKind, parent: &LinkInfo, optio
 }
 
 /// Names the operation for messages, with the values a reader needs to tell two
-/// interfaces apart: `create vxlan interface "vx0" (VNI 42, parent "eth0") in netns "C1"`.
+/// interfaces apart: `create vxlan interface "vx0" (VNI 42, port 4789, parent "eth0") in netns "C1"`.
 fn describe(end: &End<'_>, kind: &LinkKind) -> String {
     let detail = match kind {
         LinkKind::Vxlan(vxlan) => format!("VNI {}, port {}, parent \"{}\"", vxlan.vni, vxlan.port, vxlan.parent),
@@ -119,7 +119,7 @@ fn build_request(
         mac: end.mac,
         ..LinkSettings::named(end.name)
     };
-    // A parent index from a dump is never negative; the kernel rejects 0 as not found.
+    // The kernel never reports a negative index, and it rejects index 0 as not found.
     let parent_index = u32::try_from(parent.index).unwrap_or(0);
     match kind {
         LinkKind::Vxlan(plan) => vxlan_request(settings, plan, parent_index),
@@ -128,8 +128,8 @@ fn build_request(
     }
 }
 
-/// The vxlan driver takes its lower device from `IFLA_VXLAN_LINK` and ignores the
-/// top-level `IFLA_LINK`, so the parent goes only into the vxlan settings.
+/// Builds the vxlan request. The parent goes only into `IFLA_VXLAN_LINK`, because the
+/// vxlan driver ignores the top-level `IFLA_LINK`.
 fn vxlan_request(
     settings: LinkSettings,
     plan: &Vxlan,
@@ -185,8 +185,8 @@ fn finish_interface(end: &End<'_>, options: &LinkOptions, socket: &mut Socket) -
     Ok(())
 }
 
-/// Turns a failed creation into a message that says what to do where the kernel's text
-/// does not: a missing driver names its module, and a bare `EEXIST` names the interface
+/// Turns a failed creation into a message that explains what the kernel's text leaves
+/// out: a missing driver names its module, and a bare `EEXIST` names the interface
 /// that already exists.
 fn explain_create_error(
     what: &str,
@@ -211,9 +211,9 @@ fn explain_create_error(
     Error::netlink(what, error)
 }
 
-/// Whether the kernel has no driver for the requested `IFLA_INFO_KIND`. Linux answers
-/// `EOPNOTSUPP` with the extended-ACK message "Unknown device type" when it cannot find
-/// or load the module; without extended ACKs only the errno arrives.
+/// Returns whether the kernel has no driver for the requested `IFLA_INFO_KIND`. Linux
+/// returns `EOPNOTSUPP` with the extended-ACK message "Unknown device type" when it cannot
+/// find or load the module. Without extended ACKs only the errno arrives.
 fn is_unknown_device_type(error: &koko_netlink::Error) -> bool {
     match error {
         koko_netlink::Error::Kernel(kernel) if kernel.errno == libc::EOPNOTSUPP => match &kernel.message {
