@@ -40,9 +40,9 @@ pub const TC_H_ROOT: u32 = 0xffff_ffff;
 pub const TC_H_INGRESS: u32 = 0xffff_fff1;
 /// The `clsact` qdisc sits where the `ingress` qdisc would, so both share this parent.
 pub const TC_H_CLSACT: u32 = TC_H_INGRESS;
-/// Minor number of the `clsact` ingress hook; the filter parent is `ffff:fff2`.
+/// Minor number of the `clsact` ingress hook, whose filter parent is `ffff:fff2`.
 pub const TC_H_MIN_INGRESS: u32 = 0xfff2;
-/// Minor number of the `clsact` egress hook; the filter parent is `ffff:fff3`.
+/// Minor number of the `clsact` egress hook, whose filter parent is `ffff:fff3`.
 pub const TC_H_MIN_EGRESS: u32 = 0xfff3;
 
 /// Combines a major and a minor number into a handle (`TC_H_MAKE`).
@@ -53,7 +53,7 @@ pub const fn tc_h_make(major: u32, minor: u32) -> u32 {
 /// Handle of a `clsact` or `ingress` qdisc, `ffff:0`.
 pub const CLSACT_HANDLE: u32 = tc_h_make(TC_H_CLSACT, 0);
 
-/// `ETH_P_ALL` (`linux/if_ether.h`): a filter with this protocol sees every packet.
+/// `ETH_P_ALL` (`linux/if_ether.h`): a filter for this protocol matches packets of every protocol.
 pub const ETH_P_ALL: u16 = 0x0003;
 
 /// `u32` classifier options (`TCA_U32_*` in `linux/pkt_cls.h`).
@@ -89,7 +89,7 @@ pub const TC_ACT_UNSPEC: i32 = -1;
 pub const TC_ACT_OK: i32 = 0;
 pub const TC_ACT_RECLASSIFY: i32 = 1;
 pub const TC_ACT_SHOT: i32 = 2;
-/// Continue with the next action; a mirror uses it so that the original packet goes on.
+/// Continues with the next action, so a mirror lets the original packet go on.
 pub const TC_ACT_PIPE: i32 = 3;
 pub const TC_ACT_STOLEN: i32 = 4;
 pub const TC_ACT_QUEUED: i32 = 5;
@@ -121,7 +121,8 @@ pub struct TcMsg {
     pub ifindex: i32,
     pub handle: u32,
     pub parent: u32,
-    /// For filters, `(prio << 16) | htons(protocol)`; see [`TcMsg::filter_info`].
+    /// For filters, `(prio << 16) | htons(protocol)` as built by [`TcMsg::filter_info`].
+    /// For qdiscs in a dump, the reference count.
     pub info: u32,
 }
 
@@ -276,7 +277,8 @@ pub fn add_clsact(ifindex: i32) -> Result<MessageBuilder, EncodeError> {
 }
 
 /// Builds `RTM_DELQDISC` that removes the `clsact` qdisc of the link with `ifindex`, and
-/// with it every filter on both hooks (`tc qdisc del dev SRC clsact`).
+/// with it every filter on both hooks (`tc qdisc del dev SRC clsact`). Without such a
+/// qdisc the kernel returns `EINVAL` ("Invalid handle"), not `ENOENT` (Linux 6.18).
 pub fn delete_clsact(ifindex: i32) -> Result<MessageBuilder, EncodeError> {
     let mut msg = tc_request(RTM_DELQDISC, 0, clsact_header(ifindex));
     msg.put_str(TCA_KIND, "clsact")?;
@@ -289,8 +291,14 @@ pub fn delete_clsact(ifindex: i32) -> Result<MessageBuilder, EncodeError> {
 /// `mirred` action (`egress mirror`, verdict `TC_ACT_PIPE`).
 ///
 /// `handle` is the `u32` node handle (`800::800` is `0x8000_0800`), or `None` to let the
-/// kernel choose. The `u32` hash tables of both `clsact` hooks share one handle space, so
-/// the same explicit handle on ingress and egress fails with `EEXIST` (Linux 6.18).
+/// kernel choose. With `None`, `NLM_F_EXCL` does not stop a second identical request: the
+/// kernel adds another node (`800::801`) at the same priority, so callers dump the filters
+/// first. The `u32` hash tables of both `clsact` hooks share one handle space, so the same
+/// explicit handle on ingress and egress fails with `EEXIST` (both seen on Linux 6.18).
+///
+/// NOTE: the kernel also accepts an egress filter on a link whose qdisc is `ingress`, not
+/// `clsact`, and then the filter mirrors received packets (seen on Linux 6.18). Check
+/// [`QdiscInfo::has_hook`] before adding one.
 pub fn add_mirror_filter(
     ifindex: i32,
     direction: Direction,
@@ -333,6 +341,7 @@ pub fn add_mirror_filter(
 
 /// Builds `RTM_DELTFILTER` that removes every filter at `prio` on `direction` of the link
 /// with `ifindex`, whatever its protocol and handle (`tc filter del dev SRC ingress prio P`).
+/// When there is none, the kernel returns `ENOENT`.
 pub fn delete_filter(ifindex: i32, direction: Direction, prio: u16) -> MessageBuilder {
     let header = TcMsg {
         ifindex,
@@ -346,15 +355,17 @@ pub fn delete_filter(ifindex: i32, direction: Direction, prio: u16) -> MessageBu
 /// Builds `RTM_GETTFILTER` for a dump of the filters under `parent` (such as
 /// [`Direction::parent`]) of the link with `ifindex`.
 ///
-/// NOTE: a `u32` filter dump also lists the hash tables and nodes of another hook's `u32`
-/// filter at the same priority on the same qdisc, all reported with this dump's parent
-/// (seen on Linux 6.18), because the two hooks share one `u32` table list.
+/// NOTE: both hooks of one qdisc share a single list of `u32` hash tables. So a dump of
+/// one hook also lists the tables and nodes of the other hook's `u32` filter when it has
+/// the same priority, and reports them with this dump's parent (seen on Linux 6.18).
+/// Giving ingress and egress filters different priorities keeps the dumps apart.
 pub fn dump_filters(ifindex: i32, parent: u32) -> MessageBuilder {
     tc_request(RTM_GETTFILTER, 0, TcMsg { ifindex, parent, ..TcMsg::default() })
 }
 
-/// Builds `RTM_GETQDISC` for a dump of qdiscs. The kernel may answer with the qdiscs of
-/// every link in the namespace, so callers check [`QdiscInfo::ifindex`].
+/// Builds `RTM_GETQDISC` for a dump of qdiscs. The kernel ignores `ifindex` here and
+/// returns the qdiscs of every link in the namespace, even on a strict-checking socket
+/// (Linux 6.18), so callers check [`QdiscInfo::ifindex`].
 pub fn dump_qdiscs(ifindex: i32) -> MessageBuilder {
     tc_request(RTM_GETQDISC, 0, TcMsg { ifindex, ..TcMsg::default() })
 }
@@ -384,10 +395,17 @@ impl QdiscInfo {
         })
     }
 
-    /// Whether this is a `clsact` or `ingress` qdisc, whose ingress hook takes filters
-    /// at [`Direction::Ingress`]'s parent. Only `clsact` has an egress hook.
-    pub fn is_ingress_hook(&self) -> bool {
-        self.parent == TC_H_INGRESS && (self.kind == "clsact" || self.kind == "ingress")
+    /// Whether filters at `direction`'s parent run on this qdisc's link in that direction:
+    /// `clsact` has both hooks, and `ingress` only the ingress hook.
+    pub fn has_hook(&self, direction: Direction) -> bool {
+        if self.parent != TC_H_INGRESS {
+            return false;
+        }
+        match self.kind.as_str() {
+            "clsact" => true,
+            "ingress" => direction == Direction::Ingress,
+            _ => false,
+        }
     }
 }
 

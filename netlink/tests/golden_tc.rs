@@ -4,8 +4,8 @@
 //!
 //! Captured with `strace -e write=3 -e read=3` inside a private network namespace on
 //! Linux 6.18: veth `a` (index 3) is the mirrored source and veth `c` (index 5) the
-//! target. koko uses prio 49152 (0xc000), the priority the kernel gives the first filter
-//! that tc adds without `prio`, and lets the kernel choose the `u32` handle.
+//! target. The filters use prio 49152 (0xc000), the priority the kernel gives the first
+//! filter that tc adds without `prio`.
 
 use koko_netlink::attr::AttrIter;
 use koko_netlink::message::{Header, Message, MessageBuilder, MessageIter, NLM_F_ACK, NLM_F_DUMP};
@@ -78,7 +78,8 @@ fn clsact_goldens_parse() {
         assert_eq!(header.info, 0);
         let info = QdiscInfo::parse(&message).unwrap();
         assert_eq!(info.kind, "clsact");
-        assert!(info.is_ingress_hook());
+        assert!(info.has_hook(Direction::Ingress));
+        assert!(info.has_hook(Direction::Egress));
     }
 }
 
@@ -420,13 +421,27 @@ fn qdisc_dump_reply_parses() {
     assert_eq!(qdiscs[0].handle, 0);
     assert_eq!(qdiscs[0].parent, tc::TC_H_ROOT);
     assert_eq!(qdiscs[0].kind, "noqueue");
-    assert!(!qdiscs[0].is_ingress_hook());
+    assert!(!qdiscs[0].has_hook(Direction::Ingress));
+    assert!(!qdiscs[0].has_hook(Direction::Egress));
 
     assert_eq!(qdiscs[1].ifindex, SOURCE);
     assert_eq!(qdiscs[1].handle, tc::CLSACT_HANDLE);
     assert_eq!(qdiscs[1].parent, tc::TC_H_CLSACT);
     assert_eq!(qdiscs[1].kind, "clsact");
-    assert!(qdiscs[1].is_ingress_hook());
+    assert!(qdiscs[1].has_hook(Direction::Ingress));
+    assert!(qdiscs[1].has_hook(Direction::Egress));
+}
+
+#[test]
+fn ingress_qdisc_has_no_egress_hook() {
+    let ingress = QdiscInfo {
+        ifindex: SOURCE,
+        handle: tc::CLSACT_HANDLE,
+        parent: tc::TC_H_INGRESS,
+        kind: "ingress".to_owned(),
+    };
+    assert!(ingress.has_hook(Direction::Ingress));
+    assert!(!ingress.has_hook(Direction::Egress));
 }
 
 /// Runs every parser on one message.
