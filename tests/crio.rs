@@ -280,3 +280,35 @@ fn container_restarted_while_koko_works() {
         "the sandbox changed after:\n{output}"
     );
 }
+
+/// The fake reports pid 0 at koko's final check after a macvlan interface was made in the
+/// container's namespace, so koko must delete that interface again.
+#[test]
+fn interface_undone_when_container_stops() {
+    if !common::require_root() {
+        return;
+    }
+    let sb = Sandbox::new();
+    sb.ip(&["link", "add", "p0", "type", "veth", "peer", "p1"]);
+    sb.ip(&["link", "set", "p0", "up"]);
+    let pid = sb.spawn_sleeper_netns();
+    let engine = FakeEngine::with_replies(vec![
+        json_reply(&crio_info_body(pid)),
+        json_reply(&crio_info_body(0)),
+    ]);
+    let before = sb.snapshot();
+
+    let output = koko_with_crio(
+        &sb,
+        &engine,
+        &["-e", &format!("{ID},mv1,10.9.7.1/24"), "-M", "p0,bridge"],
+    );
+
+    output.assert_failure();
+    assert_stderr_contains(
+        &output,
+        &format!("koko: CRI-O container \"{ID}\" stopped while koko was working"),
+    );
+    assert_stderr_contains(&output, "deleted the new link \"mv1\" again");
+    assert_eq!(before, sb.snapshot(), "the sandbox changed after:\n{output}");
+}

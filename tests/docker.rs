@@ -655,3 +655,28 @@ fn bad_engine_replies_fail_cleanly() {
         );
     }
 }
+
+#[test]
+fn macvlan_into_container() {
+    if !common::require_root() || !common::require_docker() {
+        return;
+    }
+    let sb = Sandbox::new();
+    // The parent is a veth end inside the sandbox, so no host interface is involved.
+    sb.ip(&["link", "add", "p0", "type", "veth", "peer", "p1"]);
+    sb.ip(&["link", "set", "p0", "up"]);
+    sb.ip(&["link", "set", "p1", "up"]);
+    sb.add_netns("X");
+    let c1 = Container::run("macvlan");
+    let end_c = format!("{},mv1,10.9.8.1/24", c1.name());
+
+    sb.koko(&["-d", &end_c, "-M", "p0,bridge"]).assert_success();
+    sb.koko(&["-n", "X,mv2,10.9.8.2/24", "-M", "p0,bridge"]).assert_success();
+
+    assert_eq!(container_links(&c1), ["lo", "mv1"]);
+    assert_eq!(container_addrs(&c1, "mv1"), ["10.9.8.1/24"]);
+    ping_from(&c1, "10.9.8.2").assert_success();
+
+    sb.koko(&["-D", &format!("{},mv1", c1.name())]).assert_success();
+    assert_eq!(container_links(&c1), ["lo"]);
+}
