@@ -13,7 +13,7 @@ use common::{koko_bin, run_command, Container, Output, Sandbox};
 use fake_engine::{docker_inspect_body, json_reply, reply, FakeEngine};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixListener;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -122,6 +122,19 @@ impl Drop for CreatedContainer {
         let output = run_command("docker", &["rm", "-f", &self.name]);
         if !output.success() {
             eprintln!("failed to remove container {}:\n{output}", self.name);
+        }
+    }
+}
+
+/// A child process that is killed (by its own PID) and reaped on drop unless it has
+/// already exited, so a failing test leaves no koko behind.
+struct Background(Child);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
         }
     }
 }
@@ -304,14 +317,14 @@ fn wait_picks_up_late_container() {
     });
     let end_1 = format!("{name_1},eth1,10.9.4.1/24");
     let end_2 = format!("{},eth1,10.9.4.2/24", c2.name());
-    let mut child = Command::new(koko_bin())
+    let mut child = Background(Command::new(koko_bin())
         .args(["-d", &end_1, "-d", &end_2, "--wait", "60"])
         .env("DOCKER_HOST", engine.docker_host())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("failed to start koko");
+        .expect("failed to start koko"));
 
     let polled = Instant::now() + common::COMMAND_TIMEOUT;
     while engine.targets().is_empty() && Instant::now() < polled {
@@ -326,12 +339,10 @@ fn wait_picks_up_late_container() {
 
     let deadline = Instant::now() + common::COMMAND_TIMEOUT;
     let status = loop {
-        if let Some(status) = child.try_wait().expect("failed to wait for koko") {
+        if let Some(status) = child.0.try_wait().expect("failed to wait for koko") {
             break status;
         }
         if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
             panic!(
                 "koko --wait did not finish within {:?}",
                 common::COMMAND_TIMEOUT
@@ -340,7 +351,7 @@ fn wait_picks_up_late_container() {
         thread::sleep(Duration::from_millis(50));
     };
     let mut stderr = String::new();
-    if let Some(mut pipe) = child.stderr.take() {
+    if let Some(mut pipe) = child.0.stderr.take() {
         let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
     }
     assert!(
