@@ -1,6 +1,6 @@
-//! Integration tests of koko's failures: the exit status (2 for a command line that does
-//! not parse or validate, 1 for a failed operation), a single `koko: ` line on stderr that
-//! names the bad value, and no change to any namespace.
+//! Integration tests of koko's failures. A command line that does not parse or validate
+//! exits with status 2, and a failed operation exits with 1. Either way stderr is a single
+//! `koko: ` line that names the bad value, and no namespace changes.
 
 mod common;
 
