@@ -49,14 +49,24 @@ impl Netns {
         let kind = unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_NSTYPE as _) };
         if kind < 0 {
             let error = io::Error::last_os_error();
+            if is_empty_regular_file(&fd) {
+                // `ip netns add` creates an empty file and then bind-mounts the new
+                // namespace on it. Opened in between, the file counts as a namespace that
+                // does not exist yet, so `--wait` polls on instead of failing.
+                return Err(Error::not_found(format!(
+                    "{} is an empty file, not a mounted namespace (if `ip netns add` is still \
+                     creating it, --wait SECONDS waits for it)",
+                    with_path(&label, path)
+                )));
+            }
             return Err(Error::new(format!(
-                "{label} ({}) is not a namespace file: {}",
-                path.display(),
+                "{} is not a namespace file: {}",
+                with_path(&label, path),
                 strip_errno(&error)
             )));
         }
         if kind != libc::CLONE_NEWNET {
-            return Err(Error::new(format!("{label} ({}) is not a network namespace", path.display())));
+            return Err(Error::new(format!("{} is not a network namespace", with_path(&label, path))));
         }
         Ok(Netns { fd, label })
     }
@@ -129,6 +139,17 @@ impl Netns {
     }
 }
 
+/// Returns `label (path)`, or `label` alone when it already ends with the path, as the
+/// label of an `-a` endpoint does.
+fn with_path(label: &str, path: &Path) -> String {
+    let path = path.display().to_string();
+    if label.ends_with(&path) {
+        label.to_owned()
+    } else {
+        format!("{label} ({path})")
+    }
+}
+
 fn strip_errno(error: &io::Error) -> String {
     let text = error.to_string();
     match text.rfind(" (os error ") {
@@ -137,14 +158,23 @@ fn strip_errno(error: &io::Error) -> String {
     }
 }
 
-fn stat_id(fd: &OwnedFd) -> Option<(u64, u64)> {
+fn fstat(fd: &OwnedFd) -> Option<libc::stat> {
     // SAFETY: stat is plain data, so all-zero is valid; fstat fills it.
     let mut stat: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: fd is open and stat points at a live struct.
     if unsafe { libc::fstat(fd.as_raw_fd(), &mut stat) } != 0 {
         return None;
     }
+    Some(stat)
+}
+
+fn stat_id(fd: &OwnedFd) -> Option<(u64, u64)> {
+    let stat = fstat(fd)?;
     Some((stat.st_dev as u64, stat.st_ino as u64))
+}
+
+fn is_empty_regular_file(fd: &OwnedFd) -> bool {
+    fstat(fd).is_some_and(|stat| stat.st_mode & libc::S_IFMT == libc::S_IFREG && stat.st_size == 0)
 }
 
 fn set_netns(fd: &OwnedFd) -> io::Result<()> {
