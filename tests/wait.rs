@@ -49,14 +49,25 @@ impl Background {
         let command = format!("koko {}", args.join(" "));
         let started = Instant::now();
         let child = Command::new("nsenter")
-            .args(["--target", &pid, "--net", "--mount", "--", common::koko_bin()])
+            .args([
+                "--target",
+                &pid,
+                "--net",
+                "--mount",
+                "--",
+                common::koko_bin(),
+            ])
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|error| panic!("failed to start {command}: {error}"));
-        Background { child, started, command }
+        Background {
+            child,
+            started,
+            command,
+        }
     }
 
     /// Returns whether koko is still running, that is, still waiting.
@@ -73,7 +84,11 @@ impl Background {
             }
             if Instant::now() >= deadline {
                 let _ = self.child.kill();
-                panic!("{} still running after {:?}", self.command, common::COMMAND_TIMEOUT);
+                panic!(
+                    "{} still running after {:?}",
+                    self.command,
+                    common::COMMAND_TIMEOUT
+                );
             }
             thread::sleep(Duration::from_millis(5));
         };
@@ -82,7 +97,12 @@ impl Background {
         if let Some(mut pipe) = self.child.stderr.take() {
             let _ = pipe.read_to_string(&mut stderr);
         }
-        Finished { status, stderr, elapsed, command: self.command.clone() }
+        Finished {
+            status,
+            stderr,
+            elapsed,
+            command: self.command.clone(),
+        }
     }
 }
 
@@ -103,7 +123,17 @@ fn wait_finds_late_netns() {
     let sandbox = Sandbox::new();
     sandbox.add_netns("A");
 
-    let mut koko = Background::koko(&sandbox, &["--wait", "10", "-n", "A,a,10.0.0.1/24", "-n", "B,b,10.0.0.2/24"]);
+    let mut koko = Background::koko(
+        &sandbox,
+        &[
+            "--wait",
+            "10",
+            "-n",
+            "A,a,10.0.0.1/24",
+            "-n",
+            "B,b,10.0.0.2/24",
+        ],
+    );
     thread::sleep(Duration::from_millis(500));
     assert!(koko.is_running(), "koko did not wait for netns B");
     sandbox.add_netns("B");
@@ -128,9 +158,15 @@ fn missing_netns_fails_at_once() {
     let output = sandbox.koko(&["-n", "A,a", "-n", "B,b"]);
     let elapsed = started.elapsed();
     assert_eq!(output.status.code(), Some(1), "{output}");
-    assert!(output.stderr.starts_with("koko: netns \"B\" not found"), "{output}");
+    assert!(
+        output.stderr.starts_with("koko: netns \"B\" not found"),
+        "{output}"
+    );
     assert!(!output.stderr.contains("--wait"), "{output}");
-    assert!(elapsed < SLACK, "took {elapsed:?} without --wait:\n{output}");
+    assert!(
+        elapsed < SLACK,
+        "took {elapsed:?} without --wait:\n{output}"
+    );
     assert_eq!(sandbox.snapshot(), before);
 }
 
@@ -143,12 +179,22 @@ fn wait_times_out_naming_endpoint() {
     sandbox.add_netns("A");
     let before = sandbox.snapshot();
 
-    let finished = Background::koko(&sandbox, &["--wait", "0.3", "-n", "A,a", "-n", "B,b"]).finish();
+    let finished =
+        Background::koko(&sandbox, &["--wait", "0.3", "-n", "A,a", "-n", "B,b"]).finish();
     assert_eq!(finished.status.code(), Some(1), "{finished}");
-    assert!(finished.stderr.starts_with("koko: netns \"B\" not found"), "{finished}");
-    assert!(finished.stderr.contains("timed out after --wait 0.3 s"), "{finished}");
+    assert!(
+        finished.stderr.starts_with("koko: netns \"B\" not found"),
+        "{finished}"
+    );
+    assert!(
+        finished.stderr.contains("timed out after --wait 0.3 s"),
+        "{finished}"
+    );
     assert!(finished.elapsed >= Duration::from_millis(300), "{finished}");
-    assert!(finished.elapsed < Duration::from_millis(300) + SLACK, "{finished}");
+    assert!(
+        finished.elapsed < Duration::from_millis(300) + SLACK,
+        "{finished}"
+    );
     assert_eq!(sandbox.snapshot(), before);
 }
 
@@ -160,10 +206,17 @@ fn wait_times_out_on_missing_path() {
     let sandbox = Sandbox::new();
     sandbox.add_netns("A");
 
-    let finished = Background::koko(&sandbox, &["--wait", "0.3", "-n", "A,a", "-a", "/run/netns/none,b"]).finish();
+    let finished = Background::koko(
+        &sandbox,
+        &["--wait", "0.3", "-n", "A,a", "-a", "/run/netns/none,b"],
+    )
+    .finish();
     assert_eq!(finished.status.code(), Some(1), "{finished}");
     assert!(finished.stderr.contains("/run/netns/none"), "{finished}");
-    assert!(finished.stderr.contains("timed out after --wait 0.3 s"), "{finished}");
+    assert!(
+        finished.stderr.contains("timed out after --wait 0.3 s"),
+        "{finished}"
+    );
     assert!(finished.elapsed >= Duration::from_millis(300), "{finished}");
 }
 
@@ -175,7 +228,7 @@ fn wait_deadline_covers_both_endpoints() {
     let sandbox = Sandbox::new();
 
     // A appears halfway through the wait and B never. One shared deadline ends the run
-    // about 4 s after the start; a deadline per endpoint would end it at 2 + 4 = 6 s.
+    // about 4 s after the start, whereas a deadline per endpoint would end it at 2 + 4 = 6 s.
     let mut koko = Background::koko(&sandbox, &["--wait", "4", "-n", "A,a", "-n", "B,b"]);
     thread::sleep(Duration::from_secs(2));
     assert!(koko.is_running(), "koko did not wait for netns A");
@@ -183,7 +236,10 @@ fn wait_deadline_covers_both_endpoints() {
 
     let finished = koko.finish();
     assert_eq!(finished.status.code(), Some(1), "{finished}");
-    assert!(finished.stderr.starts_with("koko: netns \"B\" not found"), "{finished}");
+    assert!(
+        finished.stderr.starts_with("koko: netns \"B\" not found"),
+        "{finished}"
+    );
     assert!(finished.elapsed >= Duration::from_secs(4), "{finished}");
     assert!(finished.elapsed < Duration::from_millis(5500), "{finished}");
 }
@@ -198,10 +254,19 @@ fn unmounted_netns_file_fails_without_wait() {
     sandbox.run("touch", &["/run/netns/C"]).assert_success();
 
     for designator in ["C,c", "/run/netns/C,c"] {
-        let option = if designator.starts_with('/') { "-a" } else { "-n" };
+        let option = if designator.starts_with('/') {
+            "-a"
+        } else {
+            "-n"
+        };
         let output = sandbox.koko(&["-n", "A,a", option, designator]);
         assert_eq!(output.status.code(), Some(1), "{output}");
-        assert!(output.stderr.contains("is an empty file, not a mounted namespace"), "{output}");
+        assert!(
+            output
+                .stderr
+                .contains("is an empty file, not a mounted namespace"),
+            "{output}"
+        );
     }
 }
 
@@ -215,9 +280,14 @@ fn check_wait_for_mount(option: &str, designator: &str) {
 
     let mut koko = Background::koko(&sandbox, &["--wait", "10", "-n", "A,a", option, designator]);
     thread::sleep(Duration::from_millis(500));
-    assert!(koko.is_running(), "koko did not wait for /run/netns/C to become a namespace");
+    assert!(
+        koko.is_running(),
+        "koko did not wait for /run/netns/C to become a namespace"
+    );
     let source = format!("/proc/{sleeper}/ns/net");
-    sandbox.run("mount", &["--bind", &source, "/run/netns/C"]).assert_success();
+    sandbox
+        .run("mount", &["--bind", &source, "/run/netns/C"])
+        .assert_success();
 
     let finished = koko.finish();
     assert!(finished.status.success(), "{finished}");
@@ -241,7 +311,7 @@ fn wait_retries_unmounted_netns_path() {
 }
 
 #[test]
-fn wait_finds_late_process_namespace() {
+fn wait_finds_late_namespace_path() {
     if !common::require_root() {
         return;
     }
@@ -250,16 +320,35 @@ fn wait_finds_late_process_namespace() {
 
     // A PID cannot be known before its process starts, so the test waits for a path that
     // a later mount makes appear: /run/netns/late/net, in a directory created afterwards.
-    let mut koko = Background::koko(&sandbox, &["--wait", "10", "-n", "A,a", "-a", "/run/netns/late/net,p"]);
+    let mut koko = Background::koko(
+        &sandbox,
+        &["--wait", "10", "-n", "A,a", "-a", "/run/netns/late/net,p"],
+    );
     thread::sleep(Duration::from_millis(500));
-    assert!(koko.is_running(), "koko did not wait for /run/netns/late/net");
+    assert!(
+        koko.is_running(),
+        "koko did not wait for /run/netns/late/net"
+    );
     let sleeper = sandbox.spawn_sleeper_netns();
     let script = format!("mkdir /run/netns/late && touch /run/netns/late/net && mount --bind /proc/{sleeper}/ns/net /run/netns/late/net");
     sandbox.sh(&script).assert_success();
 
     let finished = koko.finish();
     assert!(finished.status.success(), "{finished}");
-    let links = common::run_command("nsenter", &["--target", &sleeper.to_string(), "--net", "--", "ip", "-o", "link", "show", "p"]);
+    let links = common::run_command(
+        "nsenter",
+        &[
+            "--target",
+            &sleeper.to_string(),
+            "--net",
+            "--",
+            "ip",
+            "-o",
+            "link",
+            "show",
+            "p",
+        ],
+    );
     links.assert_success();
 }
 
@@ -282,9 +371,15 @@ fn wait_survives_netns_add_race() {
 
     for round in 0..20 {
         let name = format!("R{round}");
-        let output = sandbox.run("sh", &["-c", NETNS_ADD_RACE_SCRIPT, "sh", common::koko_bin(), &name]);
+        let output = sandbox.run(
+            "sh",
+            &["-c", NETNS_ADD_RACE_SCRIPT, "sh", common::koko_bin(), &name],
+        );
         assert!(output.success(), "round {round}:\n{output}");
         let peer = format!("b-{name}");
-        assert!(sandbox.link_names(Some(&name)).contains(&peer), "round {round}: no {peer} in {name}");
+        assert!(
+            sandbox.link_names(Some(&name)).contains(&peer),
+            "round {round}: no {peer} in {name}"
+        );
     }
 }
