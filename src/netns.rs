@@ -38,12 +38,16 @@ fn open_readonly(path: &Path) -> io::Result<OwnedFd> {
 impl Netns {
     /// Opens the namespace file at `path` and checks that it is a network namespace.
     pub fn open(path: &Path, label: String) -> Result<Netns> {
+        let described = shown_with_path(&label, path);
         let fd = match open_readonly(path) {
             Ok(fd) => fd,
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) && described == label => {
+                return Err(Error::not_found(format!("{label} not found")))
+            }
             Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
                 return Err(Error::not_found(format!("{label} not found: {} does not exist", path.display())))
             }
-            Err(e) => return Err(Error::io(format_args!("open {label} ({})", path.display()), &e)),
+            Err(e) => return Err(Error::io(format_args!("open {described}"), &e)),
         };
         // SAFETY: the ioctl takes no argument and only reads the descriptor.
         let kind = unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_NSTYPE as _) };
@@ -54,19 +58,21 @@ impl Netns {
                 // namespace on it. Opened in between, the file counts as a namespace that
                 // does not exist yet, so `--wait` polls on instead of failing.
                 return Err(Error::not_found(format!(
-                    "{} is an empty file, not a mounted namespace (if `ip netns add` is still \
-                     creating it, --wait SECONDS waits for it)",
-                    with_path(&label, path)
+                    "{described} is not a namespace file: it is empty, as `ip netns add` leaves \
+                     it until the namespace is mounted on it (--wait SECONDS waits for that)"
                 )));
             }
-            return Err(Error::new(format!(
-                "{} is not a namespace file: {}",
-                with_path(&label, path),
-                strip_errno(&error)
-            )));
+            // The ioctl fails with ENOTTY on every file outside nsfs, such as regular
+            // files and directories. Its text ("Inappropriate ioctl") would only confuse.
+            if error.raw_os_error() == Some(libc::ENOTTY) {
+                return Err(Error::new(format!(
+                    "{described} is not a namespace file (expected a file such as /run/netns/NAME or /proc/PID/ns/net)"
+                )));
+            }
+            return Err(Error::new(format!("{described} is not a namespace file: {}", strip_errno(&error))));
         }
         if kind != libc::CLONE_NEWNET {
-            return Err(Error::new(format!("{} is not a network namespace", with_path(&label, path))));
+            return Err(Error::new(format!("{described} is not a network namespace")));
         }
         Ok(Netns { fd, label })
     }
@@ -139,9 +145,9 @@ impl Netns {
     }
 }
 
-/// Returns `label (path)`, or `label` alone when it already ends with the path, as the
-/// label of an `-a` endpoint does.
-fn with_path(label: &str, path: &Path) -> String {
+/// Returns `label (path)`, or `label` alone when the label already ends with the path,
+/// as `netns file /some/path` does.
+fn shown_with_path(label: &str, path: &Path) -> String {
     let path = path.display().to_string();
     if label.ends_with(&path) {
         label.to_owned()

@@ -264,7 +264,7 @@ fn unmounted_netns_file_fails_without_wait() {
         assert!(
             output
                 .stderr
-                .contains("is an empty file, not a mounted namespace"),
+                .contains("is not a namespace file: it is empty"),
             "{output}"
         );
     }
