@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 use crate::netns::Netns;
 use crate::ops::{self, End, LinkOptions};
 use crate::plan::{Action, Endpoint, Options, Plan};
-use crate::resolve::{check_still_running, resolve};
+use crate::resolve::{check_still_running, resolve, resolve_until, Deadline};
 use std::net::IpAddr;
 
 /// Carries out `plan`. `Help` and `Version` print nothing here: `main` handles them.
@@ -38,8 +38,9 @@ fn addresses(endpoint: &Endpoint) -> Vec<(IpAddr, u8)> {
 }
 
 fn connect_veth(a: &Endpoint, b: &Endpoint, options: &Options) -> Result<()> {
-    let netns_a = resolve(&a.namespace, options.wait)?;
-    let netns_b = resolve(&b.namespace, options.wait)?;
+    let deadline = options.wait.map(Deadline::after);
+    let netns_a = resolve_until(&a.namespace, deadline.as_ref())?;
+    let netns_b = resolve_until(&b.namespace, deadline.as_ref())?;
     if a.link == b.link && netns_a.same_as(&netns_b) {
         return Err(Error::new(format!(
             "both ends are named \"{}\" and {} and {} are the same namespace",

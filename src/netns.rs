@@ -53,6 +53,15 @@ impl Netns {
         let kind = unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_NSTYPE as _) };
         if kind < 0 {
             let error = io::Error::last_os_error();
+            if is_empty_regular_file(&fd) {
+                // `ip netns add` creates an empty file and then bind-mounts the new
+                // namespace on it. Opened in between, the file counts as a namespace that
+                // does not exist yet, so `--wait` polls on instead of failing.
+                return Err(Error::not_found(format!(
+                    "{described} is not a namespace file: it is empty, as `ip netns add` leaves \
+                     it until the namespace is mounted on it (--wait SECONDS waits for that)"
+                )));
+            }
             // The ioctl fails with ENOTTY on every file outside nsfs, such as regular
             // files and directories. Its text ("Inappropriate ioctl") would only confuse.
             if error.raw_os_error() == Some(libc::ENOTTY) {
@@ -155,14 +164,23 @@ fn strip_errno(error: &io::Error) -> String {
     }
 }
 
-fn stat_id(fd: &OwnedFd) -> Option<(u64, u64)> {
+fn fstat(fd: &OwnedFd) -> Option<libc::stat> {
     // SAFETY: stat is plain data, so all-zero is valid; fstat fills it.
     let mut stat: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: fd is open and stat points at a live struct.
     if unsafe { libc::fstat(fd.as_raw_fd(), &mut stat) } != 0 {
         return None;
     }
+    Some(stat)
+}
+
+fn stat_id(fd: &OwnedFd) -> Option<(u64, u64)> {
+    let stat = fstat(fd)?;
     Some((stat.st_dev as u64, stat.st_ino as u64))
+}
+
+fn is_empty_regular_file(fd: &OwnedFd) -> bool {
+    fstat(fd).is_some_and(|stat| stat.st_mode & libc::S_IFMT == libc::S_IFREG && stat.st_size == 0)
 }
 
 fn set_netns(fd: &OwnedFd) -> io::Result<()> {
