@@ -89,8 +89,12 @@ fn attach_mirrors(endpoints: &[(&Endpoint, &Netns)], delete_link: impl FnOnce() 
 /// (or to a link that is already gone), and the `clsact` qdiscs that koko added for them.
 ///
 /// The filters are found first, because the kernel stops reporting the target's index
-/// once the target is deleted, and removed after the link, so a failed deletion changes
-/// nothing.
+/// once the target is deleted. They are removed after the link, so a failed deletion
+/// changes nothing.
+///
+/// NOTE: deleting one veth end also deletes its peer in another namespace, and filters
+/// there that mirror to the peer stay, with no target, until a later delete in that
+/// namespace removes them.
 fn delete_with_mirrors(netns: &Netns, name: &str) -> Result<()> {
     let mut socket = netns.socket()?;
     let target = ops::require_link(&mut socket, netns, name)?;

@@ -18,9 +18,9 @@
 //! priority. Filters with smaller numbers run first, so a foreign filter at priority 1
 //! that drops a packet hides it from the mirror.
 //!
-//! Removing a mirror removes its filters. It removes the `clsact` qdisc as well when koko
-//! added it and no filter of anyone is left on it, so a source that had no `clsact` gets
-//! none back, and one that had a `clsact` keeps it with its own filters.
+//! Removing a mirror removes its filters. It also removes the `clsact` qdisc when koko
+//! added it and no filter at all is left on it. So a source that had no `clsact` ends with
+//! none, and one that had a `clsact` keeps it, with its own filters, even when it was empty.
 
 use super::{find_link, require_link};
 use crate::error::{Error, Result};
@@ -42,7 +42,8 @@ pub const PRIO_INGRESS_OWNED: u16 = 19281;
 /// Priority of koko's egress filter on a `clsact` qdisc that koko added.
 pub const PRIO_EGRESS_OWNED: u16 = 19282;
 
-/// Returns koko's filter priority for `direction`; `owned` says koko added the `clsact`.
+/// Returns koko's filter priority for `direction`. `owned` is true when koko added the
+/// `clsact` qdisc.
 pub fn filter_prio(direction: Direction, owned: bool) -> u16 {
     match (direction, owned) {
         (Direction::Ingress, false) => PRIO_INGRESS,
@@ -52,7 +53,7 @@ pub fn filter_prio(direction: Direction, owned: bool) -> u16 {
     }
 }
 
-/// Returns the hook and the ownership flag that koko's priority `prio` stands for, or
+/// Returns the hook and the ownership flag that koko's priority `prio` encodes, or
 /// `None` for a priority koko does not use.
 pub fn parse_prio(prio: u16) -> Option<(Direction, bool)> {
     match prio {
@@ -83,7 +84,8 @@ pub struct MirrorFilter {
     pub handle: u32,
 }
 
-/// What [`attach`] changed, so that a command that fails later can take it back.
+/// Record of the filters that [`attach`] added, so that a command that fails later can
+/// remove them again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MirrorUndo {
     filters: Vec<MirrorFilter>,
@@ -117,7 +119,7 @@ pub fn attach(netns: &Netns, socket: &mut Socket, mirror: &Mirror, target: &str)
             return Err(Error::netlink(format_args!("look up mirror source \"{}\" in {netns}", mirror.source), &error))
         }
     };
-    let wanted = directions(mirror.direction);
+    let requested = directions(mirror.direction);
 
     let owned = match hook_qdisc(netns, socket, source.index)? {
         None => {
@@ -125,13 +127,13 @@ pub fn attach(netns: &Netns, socket: &mut Socket, mirror: &Mirror, target: &str)
             true
         }
         Some(qdisc) => {
-            check_hooks(&qdisc, &source.name, wanted)?;
+            check_hooks(&qdisc, &source.name, requested)?;
             clsact_is_owned(netns, socket, &source, &qdisc)?
         }
     };
 
     let mut undo = MirrorUndo { filters: Vec::new() };
-    for &direction in wanted {
+    for &direction in requested {
         match add_filter(netns, socket, &source, direction, owned, target, target_index) {
             Ok(Some(filter)) => undo.filters.push(filter),
             Ok(None) => {}
@@ -141,8 +143,8 @@ pub fn attach(netns: &Netns, socket: &mut Socket, mirror: &Mirror, target: &str)
     Ok(undo)
 }
 
-/// Removes what a failed [`attach`] added. A `clsact` that koko added but that got no
-/// filter yet goes too.
+/// Removes the filters and the `clsact` qdisc that a failed [`attach`] added, including a
+/// `clsact` that got no filter yet.
 fn roll_back(error: Error, netns: &Netns, socket: &mut Socket, undo: &MirrorUndo, source: &LinkInfo, owned: bool) -> Error {
     let outcome = if undo.filters.is_empty() && owned {
         remove_clsact_if_empty(netns, socket, &source.name, source.index)
@@ -159,8 +161,8 @@ fn roll_back(error: Error, netns: &Netns, socket: &mut Socket, undo: &MirrorUndo
 }
 
 /// Rejects hooks that the source's qdisc at `ffff:fff1` does not have.
-fn check_hooks(qdisc: &QdiscInfo, source: &str, wanted: &[Direction]) -> Result<()> {
-    for &direction in wanted {
+fn check_hooks(qdisc: &QdiscInfo, source: &str, requested: &[Direction]) -> Result<()> {
+    for &direction in requested {
         if qdisc.has_hook(direction) {
             continue;
         }
