@@ -406,3 +406,30 @@ fn mirror_into_pid_namespace() {
     qdiscs.assert_success();
     assert!(!qdiscs.stdout.contains("clsact"), "{qdiscs}");
 }
+
+#[test]
+fn mirror_into_container() {
+    if !common::require_root() || !common::require_docker() {
+        return;
+    }
+    let sb = Sandbox::new();
+    sb.add_netns("B");
+    let container = common::Container::run("mirror");
+    let pid = container.pid().to_string();
+    let tc_in_container = |args: &[&str]| {
+        let mut full = vec!["--target", &pid, "--net", "tc"];
+        full.extend_from_slice(args);
+        let output = common::run_command("nsenter", &full);
+        output.assert_success();
+        output.stdout
+    };
+    let before = tc_in_container(&["qdisc", "show", "dev", "lo"]);
+
+    let endpoint = format!("{},m1,mirror:both:lo", container.name());
+    sb.koko(&["-d", &endpoint, "-n", "B,m1p"]).assert_success();
+    let filters = tc_in_container(&["filter", "show", "dev", "lo", "egress"]);
+    assert!(filters.contains("Egress Mirror to device m1"), "{filters}");
+
+    sb.koko(&["-D", &format!("{},m1", container.name())]).assert_success();
+    assert_eq!(tc_in_container(&["qdisc", "show", "dev", "lo"]), before);
+}
