@@ -38,25 +38,32 @@ fn open_readonly(path: &Path) -> io::Result<OwnedFd> {
 impl Netns {
     /// Opens the namespace file at `path` and checks that it is a network namespace.
     pub fn open(path: &Path, label: String) -> Result<Netns> {
+        let described = shown_with_path(&label, path);
         let fd = match open_readonly(path) {
             Ok(fd) => fd,
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) && described == label => {
+                return Err(Error::not_found(format!("{label} not found")))
+            }
             Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
                 return Err(Error::not_found(format!("{label} not found: {} does not exist", path.display())))
             }
-            Err(e) => return Err(Error::io(format_args!("open {label} ({})", path.display()), &e)),
+            Err(e) => return Err(Error::io(format_args!("open {described}"), &e)),
         };
         // SAFETY: the ioctl takes no argument and only reads the descriptor.
         let kind = unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_NSTYPE as _) };
         if kind < 0 {
             let error = io::Error::last_os_error();
-            return Err(Error::new(format!(
-                "{label} ({}) is not a namespace file: {}",
-                path.display(),
-                strip_errno(&error)
-            )));
+            // The ioctl fails with ENOTTY on every file outside nsfs, such as regular
+            // files and directories. Its text ("Inappropriate ioctl") would only confuse.
+            if error.raw_os_error() == Some(libc::ENOTTY) {
+                return Err(Error::new(format!(
+                    "{described} is not a namespace file (expected a file such as /run/netns/NAME or /proc/PID/ns/net)"
+                )));
+            }
+            return Err(Error::new(format!("{described} is not a namespace file: {}", strip_errno(&error))));
         }
         if kind != libc::CLONE_NEWNET {
-            return Err(Error::new(format!("{label} ({}) is not a network namespace", path.display())));
+            return Err(Error::new(format!("{described} is not a network namespace")));
         }
         Ok(Netns { fd, label })
     }
@@ -126,6 +133,17 @@ impl Netns {
     pub fn socket(&self) -> Result<Socket> {
         let _guard = self.enter()?;
         Socket::open().map_err(|e| Error::netlink(format_args!("open a netlink socket in {}", self.label), &e))
+    }
+}
+
+/// Returns `label (path)`, or `label` alone when the label already ends with the path,
+/// as `netns file /some/path` does.
+fn shown_with_path(label: &str, path: &Path) -> String {
+    let path = path.display().to_string();
+    if label.ends_with(&path) {
+        label.to_owned()
+    } else {
+        format!("{label} ({path})")
     }
 }
 
