@@ -9,7 +9,7 @@
 #![allow(dead_code)]
 
 use koko_netlink::addr::{self, AddressInfo, IfAddrMsg, IFA_ADDRESS, IFA_FLAGS, IFA_LOCAL, RTM_GETADDR, RTM_NEWADDR};
-use koko_netlink::attr::{Attr, AttrIter};
+use koko_netlink::attr::{Attr, AttrIter, NLA_F_NESTED};
 use koko_netlink::debug;
 use koko_netlink::error::{Ack, KernelError};
 use koko_netlink::link::{
@@ -19,6 +19,7 @@ use koko_netlink::message::{
     EncodeError, Header, Message, MessageBuilder, MessageIter, HEADER_LEN, NLMSG_ERROR, NLM_F_CREATE,
     NLM_F_EXCL, NLM_F_REQUEST,
 };
+use koko_netlink::tc::{self, Direction, FilterInfo, QdiscInfo, TcMirred, TcMsg, TCMSG_LEN};
 use koko_netlink::Error;
 use std::net::IpAddr;
 
@@ -133,6 +134,29 @@ pub fn check_message_parsers(message: &Message<'_>) {
         }
     }
 
+    let qdisc = QdiscInfo::parse(message);
+    assert_eq!(qdisc.is_some(), payload.len() >= TCMSG_LEN);
+    if let Some(qdisc) = qdisc {
+        let header = TcMsg::parse(payload).unwrap();
+        assert_eq!((qdisc.ifindex, qdisc.handle, qdisc.parent), (header.ifindex, header.handle, header.parent));
+        assert_eq!(TcMsg::parse(&header.to_bytes()), Some(header));
+        for direction in [Direction::Ingress, Direction::Egress] {
+            let _ = qdisc.has_hook(direction);
+        }
+        let filter = FilterInfo::parse(message).expect("a message long enough for a qdisc has a tcmsg");
+        assert_eq!((filter.prio, filter.protocol), (header.prio(), header.protocol()));
+        assert_eq!(TcMsg::filter_info(filter.prio, filter.protocol), header.info);
+        if filter.mirred.is_some() {
+            assert_eq!(filter.kind, "u32");
+        }
+        let _ = Direction::from_parent(header.parent);
+    } else {
+        assert!(FilterInfo::parse(message).is_none());
+    }
+    if let Some(mirred) = TcMirred::parse(payload) {
+        assert_eq!(TcMirred::parse(&mirred.to_bytes()), Some(mirred));
+    }
+
     check_ack(message);
 }
 
@@ -230,6 +254,12 @@ pub enum Request {
     DeleteGroup { group: u32 },
     Get { link: LinkName },
     Dump,
+    AddClsact { ifindex: i32 },
+    DeleteClsact { ifindex: i32 },
+    AddMirrorFilter { ifindex: i32, direction: Direction, prio: u16, handle: Option<u32>, target: u32 },
+    DeleteFilter { ifindex: i32, direction: Direction, prio: u16 },
+    DumpFilters { ifindex: i32, parent: u32 },
+    DumpQdiscs { ifindex: i32 },
     Builder { kind: u16, flags: u16, ops: Vec<BuilderOp> },
 }
 
@@ -402,6 +432,11 @@ fn existing_layout(link: &LinkName, header: IfInfoMsg) -> (Vec<u8>, Vec<Node>) {
     }
 }
 
+fn clsact_header(ifindex: i32) -> Vec<u8> {
+    let header = TcMsg { ifindex, handle: tc::CLSACT_HANDLE, parent: tc::TC_H_CLSACT, ..TcMsg::default() };
+    header.to_bytes().to_vec()
+}
+
 fn flags_header(flags: u32, change: u32) -> IfInfoMsg {
     IfInfoMsg { flags, change, ..IfInfoMsg::default() }
 }
@@ -487,6 +522,71 @@ fn build(request: &Request) -> (Result<MessageBuilder, EncodeError>, u16, u16, V
             let family = IfInfoMsg::default().to_bytes().to_vec();
             (Ok(link::dump()), link::RTM_GETLINK, 0, family, Vec::new())
         }
+        Request::AddClsact { ifindex } => {
+            let nodes = vec![leaf_str(tc::TCA_KIND, "clsact")];
+            (tc::add_clsact(*ifindex), tc::RTM_NEWQDISC, create, clsact_header(*ifindex), nodes)
+        }
+        Request::DeleteClsact { ifindex } => {
+            let nodes = vec![leaf_str(tc::TCA_KIND, "clsact")];
+            (tc::delete_clsact(*ifindex), tc::RTM_DELQDISC, 0, clsact_header(*ifindex), nodes)
+        }
+        Request::AddMirrorFilter { ifindex, direction, prio, handle, target } => {
+            let header = TcMsg {
+                ifindex: *ifindex,
+                handle: handle.unwrap_or(0),
+                parent: direction.parent(),
+                info: TcMsg::filter_info(*prio, tc::ETH_P_ALL),
+                ..TcMsg::default()
+            };
+            let mirred = TcMirred {
+                action: tc::TC_ACT_PIPE,
+                eaction: tc::TCA_EGRESS_MIRROR,
+                ifindex: *target,
+                ..TcMirred::default()
+            };
+            let mut selector = vec![0u8; tc::TC_U32_SEL_LEN + tc::TC_U32_KEY_LEN];
+            selector[0] = tc::TC_U32_TERMINAL;
+            selector[2] = 1;
+            let action = Node::Nest(
+                1,
+                Vec::new(),
+                vec![
+                    leaf_str(tc::TCA_ACT_KIND, "mirred"),
+                    Node::Nest(
+                        tc::TCA_ACT_OPTIONS | NLA_F_NESTED,
+                        Vec::new(),
+                        vec![Node::Leaf(tc::TCA_MIRRED_PARMS, mirred.to_bytes().to_vec())],
+                    ),
+                ],
+            );
+            let options = Node::Nest(
+                tc::TCA_OPTIONS,
+                Vec::new(),
+                vec![Node::Nest(tc::TCA_U32_ACT, Vec::new(), vec![action]), Node::Leaf(tc::TCA_U32_SEL, selector)],
+            );
+            let nodes = vec![leaf_str(tc::TCA_KIND, "u32"), options];
+            let built = tc::add_mirror_filter(*ifindex, *direction, *prio, *handle, *target);
+            (built, tc::RTM_NEWTFILTER, create, header.to_bytes().to_vec(), nodes)
+        }
+        Request::DeleteFilter { ifindex, direction, prio } => {
+            let header = TcMsg {
+                ifindex: *ifindex,
+                parent: direction.parent(),
+                info: TcMsg::filter_info(*prio, 0),
+                ..TcMsg::default()
+            };
+            let built = Ok(tc::delete_filter(*ifindex, *direction, *prio));
+            (built, tc::RTM_DELTFILTER, 0, header.to_bytes().to_vec(), Vec::new())
+        }
+        Request::DumpFilters { ifindex, parent } => {
+            let header = TcMsg { ifindex: *ifindex, parent: *parent, ..TcMsg::default() };
+            let built = Ok(tc::dump_filters(*ifindex, *parent));
+            (built, tc::RTM_GETTFILTER, 0, header.to_bytes().to_vec(), Vec::new())
+        }
+        Request::DumpQdiscs { ifindex } => {
+            let header = TcMsg { ifindex: *ifindex, ..TcMsg::default() };
+            (Ok(tc::dump_qdiscs(*ifindex)), tc::RTM_GETQDISC, 0, header.to_bytes().to_vec(), Vec::new())
+        }
         Request::Builder { .. } => unreachable!("raw builder calls are checked by check_builder_ops"),
     }
 }
@@ -498,6 +598,17 @@ fn link_nest_header_len(path: &[u16], is_veth: bool) -> Option<usize> {
     match path {
         [link::IFLA_LINKINFO] | [link::IFLA_LINKINFO, link::IFLA_INFO_DATA] => Some(0),
         [link::IFLA_LINKINFO, link::IFLA_INFO_DATA, veth::VETH_INFO_PEER] if is_veth => Some(IFINFOMSG_LEN),
+        _ => None,
+    }
+}
+
+/// The nests of a mirror filter: options, the action list, one action, its options.
+fn tc_nest_header_len(path: &[u16]) -> Option<usize> {
+    match path {
+        [tc::TCA_OPTIONS]
+        | [tc::TCA_OPTIONS, tc::TCA_U32_ACT]
+        | [tc::TCA_OPTIONS, tc::TCA_U32_ACT, 1]
+        | [tc::TCA_OPTIONS, tc::TCA_U32_ACT, 1, tc::TCA_ACT_OPTIONS] => Some(0),
         _ => None,
     }
 }
@@ -630,7 +741,32 @@ fn compare_fields(request: &Request, message: &Message<'_>) {
         Request::SetGroup { group, .. } | Request::SetGroupFlags { group, .. } | Request::DeleteGroup { group } => {
             assert_eq!(LinkInfo::parse(message).unwrap().group, Some(*group));
         }
-        Request::AddressDump { .. } | Request::Dump | Request::Builder { .. } => {}
+        Request::AddClsact { ifindex } | Request::DeleteClsact { ifindex } => {
+            let qdisc = QdiscInfo::parse(message).expect("a request has its tcmsg");
+            assert_eq!(qdisc.ifindex, *ifindex);
+            assert_eq!(qdisc.kind, "clsact");
+            assert!(qdisc.has_hook(Direction::Ingress) && qdisc.has_hook(Direction::Egress));
+        }
+        Request::AddMirrorFilter { ifindex, direction, prio, handle, target } => {
+            let filter = FilterInfo::parse(message).expect("a request has its tcmsg");
+            assert_eq!(filter.ifindex, *ifindex);
+            assert_eq!(filter.handle, handle.unwrap_or(0));
+            assert_eq!(Direction::from_parent(filter.parent), Some(*direction));
+            assert_eq!((filter.prio, filter.protocol), (*prio, tc::ETH_P_ALL));
+            assert_eq!(filter.kind, "u32");
+            let mirred = filter.mirred.expect("the mirred action parses back");
+            assert_eq!((mirred.ifindex, mirred.eaction, mirred.action), (*target, tc::TCA_EGRESS_MIRROR, tc::TC_ACT_PIPE));
+        }
+        Request::DeleteFilter { ifindex, direction, prio } => {
+            let filter = FilterInfo::parse(message).expect("a request has its tcmsg");
+            assert_eq!((filter.ifindex, filter.prio, filter.protocol), (*ifindex, *prio, 0));
+            assert_eq!(Direction::from_parent(filter.parent), Some(*direction));
+        }
+        Request::DumpFilters { .. }
+        | Request::DumpQdiscs { .. }
+        | Request::AddressDump { .. }
+        | Request::Dump
+        | Request::Builder { .. } => {}
     }
 }
 
@@ -660,8 +796,12 @@ pub fn check_request(request: &Request, seq: u32) {
     let bytes = msg.finish(seq).expect("a request below 4 GiB has a u32 length").to_vec();
     let expected = encode_message(kind, flags, &family, &nodes, seq).unwrap();
     assert_eq!(bytes, expected, "emitted bytes differ from the reference encoding");
-    let is_veth = matches!(request, Request::Veth { .. });
-    check_emitted(&bytes, family.len(), &|path| link_nest_header_len(path, is_veth));
+    if kind >= tc::RTM_NEWQDISC {
+        check_emitted(&bytes, family.len(), &tc_nest_header_len);
+    } else {
+        let is_veth = matches!(request, Request::Veth { .. });
+        check_emitted(&bytes, family.len(), &|path| link_nest_header_len(path, is_veth));
+    }
 
     let mut messages = MessageIter::new(&bytes);
     let message = messages.next().expect("an emitted request parses");

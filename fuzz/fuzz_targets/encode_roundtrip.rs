@@ -8,6 +8,7 @@ mod checks;
 use arbitrary::Arbitrary;
 use checks::{BuilderOp, LinkName, Request};
 use koko_netlink::link::{vxlan, LinkSettings};
+use koko_netlink::tc::Direction;
 use libfuzzer_sys::fuzz_target;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -180,7 +181,21 @@ enum Input {
     DeleteGroup { group: u32 },
     Get { link: Name },
     Dump,
+    AddClsact { ifindex: i32 },
+    DeleteClsact { ifindex: i32 },
+    AddMirrorFilter { ifindex: i32, egress: bool, prio: u16, handle: Option<u32>, target: u32 },
+    DeleteFilter { ifindex: i32, egress: bool, prio: u16 },
+    DumpFilters { ifindex: i32, parent: u32 },
+    DumpQdiscs { ifindex: i32 },
     Builder { kind: u16, flags: u16, ops: Vec<Op> },
+}
+
+fn direction(egress: bool) -> Direction {
+    if egress {
+        Direction::Egress
+    } else {
+        Direction::Ingress
+    }
 }
 
 impl Input {
@@ -201,6 +216,16 @@ impl Input {
             Input::DeleteGroup { group } => Request::DeleteGroup { group },
             Input::Get { link } => Request::Get { link: link.build() },
             Input::Dump => Request::Dump,
+            Input::AddClsact { ifindex } => Request::AddClsact { ifindex },
+            Input::DeleteClsact { ifindex } => Request::DeleteClsact { ifindex },
+            Input::AddMirrorFilter { ifindex, egress, prio, handle, target } => {
+                Request::AddMirrorFilter { ifindex, direction: direction(egress), prio, handle, target }
+            }
+            Input::DeleteFilter { ifindex, egress, prio } => {
+                Request::DeleteFilter { ifindex, direction: direction(egress), prio }
+            }
+            Input::DumpFilters { ifindex, parent } => Request::DumpFilters { ifindex, parent },
+            Input::DumpQdiscs { ifindex } => Request::DumpQdiscs { ifindex },
             Input::Builder { kind, flags, ops } => {
                 Request::Builder { kind, flags, ops: ops.into_iter().map(Op::build).collect() }
             }

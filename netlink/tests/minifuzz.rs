@@ -8,6 +8,7 @@ mod checks;
 
 use checks::{BuilderOp, LinkName, Request};
 use koko_netlink::link::{vxlan, LinkSettings};
+use koko_netlink::tc::Direction;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Golden requests and kernel replies, the same files that seed the cargo-fuzz corpus.
@@ -24,6 +25,9 @@ const REPLY_SAMPLES: &[&[u8]] = &[
     include_bytes!("../../fuzz/seeds/netlink_parse/kernel-newlink-unknown-kind-0"),
     include_bytes!("../../fuzz/seeds/netlink_parse/kernel-newlink-vxlan-bad-vni-0"),
     include_bytes!("../../fuzz/seeds/netlink_parse/kernel-newlink-exists-capped-0"),
+    include_bytes!("../../fuzz/seeds/netlink_parse/golden_tc-filter_ingress"),
+    include_bytes!("../../fuzz/seeds/netlink_parse/golden_tc-filter_dump_reply"),
+    include_bytes!("../../fuzz/seeds/netlink_parse/golden_tc-qdisc_dump_reply"),
 ];
 
 /// `NLMSG_ERROR` seeds: two bytes of header flags, then the payload.
@@ -225,8 +229,16 @@ fn random_ops(rng: &mut Rng) -> Vec<BuilderOp> {
         .collect()
 }
 
+fn random_direction(rng: &mut Rng) -> Direction {
+    if rng.chance(2) {
+        Direction::Ingress
+    } else {
+        Direction::Egress
+    }
+}
+
 fn random_request(rng: &mut Rng) -> Request {
-    match rng.below(14) {
+    match rng.below(17) {
         0 | 1 => Request::Veth { end: random_settings(rng), peer: random_settings(rng) },
         2 => {
             let vxlan = vxlan::Vxlan {
@@ -264,6 +276,24 @@ fn random_request(rng: &mut Rng) -> Request {
                 Request::Dump
             }
         }
+        13 => Request::AddMirrorFilter {
+            ifindex: rng.edgy_u32() as i32,
+            direction: random_direction(rng),
+            prio: rng.u16(),
+            handle: rng.option(Rng::edgy_u32),
+            target: rng.edgy_u32(),
+        },
+        14 => match rng.below(5) {
+            0 => Request::AddClsact { ifindex: rng.edgy_u32() as i32 },
+            1 => Request::DeleteClsact { ifindex: rng.edgy_u32() as i32 },
+            2 => Request::DeleteFilter {
+                ifindex: rng.edgy_u32() as i32,
+                direction: random_direction(rng),
+                prio: rng.u16(),
+            },
+            3 => Request::DumpFilters { ifindex: rng.edgy_u32() as i32, parent: rng.edgy_u32() },
+            _ => Request::DumpQdiscs { ifindex: rng.edgy_u32() as i32 },
+        },
         _ => Request::Builder { kind: rng.u16(), flags: rng.u16(), ops: random_ops(rng) },
     }
 }
