@@ -1,8 +1,8 @@
-//! Deterministic mini-fuzz of the command-line and container-engine parsers, for the
-//! properties their unit tests do not cover: bulk-line quoting that round-trips, a bulk
-//! line that gives the same plan as its words on the command line, arguments made of
-//! arbitrary bytes, and the inspect readers on damaged replies. The HTTP and JSON
-//! parsers' own random-input tests live next to them in `src/runtime/`.
+//! Deterministic mini-fuzz of the command-line and container-engine parsers. It covers
+//! what their unit tests do not: bulk-line quoting that round-trips, a bulk line that
+//! gives the same plan as its words on the command line, arguments made of arbitrary
+//! bytes, and the inspect readers on damaged replies. The HTTP and JSON parsers have
+//! their own random-input tests in `src/runtime/`.
 //!
 //! A fixed-seed xorshift generator makes every failure reproducible. The invariants are
 //! the ones the cargo-fuzz targets check, from `fuzz/checks/koko.rs`.

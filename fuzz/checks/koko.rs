@@ -1,7 +1,8 @@
 //! Invariants of koko's command-line and container-engine parsers, shared by the
 //! cargo-fuzz targets and the deterministic mini-fuzz in `tests/minifuzz.rs`.
 //!
-//! Every function panics when an invariant fails; the parsers themselves must never panic.
+//! Every function panics when an invariant fails. The parsers themselves must not panic
+//! on any input, which is what the fuzzers test.
 
 #![allow(dead_code)]
 
@@ -88,7 +89,7 @@ pub fn check_cli_input(bytes: &[u8]) {
     }
 }
 
-/// Reads a PID from `body` as the Docker and the CRI-O inspect readers do; a PID they
+/// Reads a PID from `body` with the Docker and the CRI-O inspect readers. A PID they
 /// return must be a valid process ID, and an error must carry a message.
 pub fn check_inspect_readers(body: &[u8]) {
     let socket = Path::new("/run/fuzz.sock");

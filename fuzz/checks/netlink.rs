@@ -1,8 +1,8 @@
 //! Invariants of the netlink crate, shared by the cargo-fuzz targets and the deterministic
 //! mini-fuzz in `netlink/tests/minifuzz.rs`, so that both check the same properties.
 //!
-//! Every function panics when an invariant fails; the parsers themselves must never panic.
-//! Requests are checked against a reference encoder written here from the rules of
+//! Every function panics when an invariant fails. The parsers themselves must not panic
+//! on any input, which is what the fuzzers test. Requests are checked against a reference encoder written here from the rules of
 //! `linux/netlink.h` (4-byte alignment, zero padding, an attribute length that excludes
 //! its padding, a nest length that includes it), and then parsed back field by field.
 
@@ -346,7 +346,7 @@ fn encode_message(kind: u16, flags: u16, family: &[u8], nodes: &[Node], seq: u32
     Ok(out)
 }
 
-/// The top-level attributes of a new link, in the order `LinkSettings` documents.
+/// Lists the top-level attributes of a new link, in the order `LinkSettings` documents.
 fn settings_nodes(settings: &LinkSettings) -> Vec<Node> {
     let mut nodes = Vec::new();
     if let Some(queues) = settings.queues {
@@ -377,7 +377,8 @@ fn settings_header(settings: &LinkSettings) -> IfInfoMsg {
     IfInfoMsg { index: settings.index, flags: up, change: up, ..IfInfoMsg::default() }
 }
 
-/// The expected `RTM_NEWLINK` of a new link of `kind` with `data` in `IFLA_INFO_DATA`.
+/// Returns the expected family header and attributes of the `RTM_NEWLINK` that creates a
+/// link of `kind` with `data` in `IFLA_INFO_DATA`.
 fn create_layout(settings: &LinkSettings, kind: &str, data: Vec<Node>) -> (Vec<u8>, Vec<Node>) {
     let mut nodes = settings_nodes(settings);
     let mut info = vec![Node::Leaf(link::IFLA_INFO_KIND, kind.as_bytes().to_vec())];
@@ -407,6 +408,7 @@ fn vxlan_data(vxlan: &vxlan::Vxlan) -> Vec<Node> {
     if let Some(checksum) = vxlan.udp_checksum {
         nodes.push(leaf_u8(vxlan::IFLA_VXLAN_UDP_CSUM, u8::from(checksum)));
     }
+
     nodes.push(leaf_u32(vxlan::IFLA_VXLAN_ID, vxlan.vni));
     match vxlan.local {
         Some(local @ IpAddr::V4(_)) => nodes.push(Node::Leaf(vxlan::IFLA_VXLAN_LOCAL, ip_octets(&local))),
@@ -418,6 +420,7 @@ fn vxlan_data(vxlan: &vxlan::Vxlan) -> Vec<Node> {
         Some(remote @ IpAddr::V6(_)) => nodes.push(Node::Leaf(vxlan::IFLA_VXLAN_GROUP6, ip_octets(&remote))),
         None => {}
     }
+
     nodes.push(leaf_u8(vxlan::IFLA_VXLAN_LEARNING, u8::from(vxlan.learning)));
     if let Some(port) = vxlan.port {
         nodes.push(leaf_be16(vxlan::IFLA_VXLAN_PORT, port));
@@ -591,9 +594,9 @@ fn build(request: &Request) -> (Result<MessageBuilder, EncodeError>, u16, u16, V
     }
 }
 
-/// Which attributes of a link request are nests, so the layout walk can descend into
-/// them, and how long the fixed header at the start of each nest is. Only a veth request
-/// has a nest inside `IFLA_INFO_DATA`, where other kinds use type 1 for a plain value.
+/// Returns the length of the fixed header at the start of a nest of a link request, or
+/// `None` when the attribute at `path` is no nest. Only a veth request has a nest inside
+/// `IFLA_INFO_DATA`, because other kinds use type 1 for a plain value.
 fn link_nest_header_len(path: &[u16], is_veth: bool) -> Option<usize> {
     match path {
         [link::IFLA_LINKINFO] | [link::IFLA_LINKINFO, link::IFLA_INFO_DATA] => Some(0),
@@ -602,7 +605,8 @@ fn link_nest_header_len(path: &[u16], is_veth: bool) -> Option<usize> {
     }
 }
 
-/// The nests of a mirror filter: options, the action list, one action, its options.
+/// Returns `Some(0)` for the nests of a mirror filter (options, the action list, one
+/// action and its options) and `None` for every other attribute.
 fn tc_nest_header_len(path: &[u16]) -> Option<usize> {
     match path {
         [tc::TCA_OPTIONS]
@@ -613,9 +617,9 @@ fn tc_nest_header_len(path: &[u16]) -> Option<usize> {
     }
 }
 
-/// Checks the wire rules on a run of attributes of an emitted request: every attribute
-/// starts 4-aligned, its padding is zero and inside the buffer, a leaf's length excludes
-/// the padding, and a nest's length includes the padding of its last member.
+/// Checks the wire rules on a run of attributes of an emitted request. Every attribute
+/// starts 4-aligned and its padding is zero and inside the buffer. A leaf's length
+/// excludes the padding, and a nest's length includes the padding of its last member.
 fn check_layout(buf: &[u8], base: usize, path: &mut Vec<u16>, is_nest: &dyn Fn(&[u16]) -> Option<usize>) {
     let mut at = 0;
     while at < buf.len() {
@@ -623,7 +627,8 @@ fn check_layout(buf: &[u8], base: usize, path: &mut Vec<u16>, is_nest: &dyn Fn(&
         assert!(at + 4 <= buf.len(), "attribute header runs past its container");
         let len = u16::from_ne_bytes([buf[at], buf[at + 1]]) as usize;
         let kind = u16::from_ne_bytes([buf[at + 2], buf[at + 3]]) & 0x3fff;
-        assert!(len >= 4 && at + len <= buf.len(), "attribute {kind} length {len} does not fit");
+        assert!(len >= 4, "attribute {kind} length {len} is shorter than its header");
+        assert!(at + len <= buf.len(), "attribute {kind} length {len} runs past its container");
         let padded = align4(at + len);
         assert!(padded <= buf.len(), "padding of attribute {kind} runs past its container");
         assert!(buf[at + len..padded].iter().all(|&b| b == 0), "padding of attribute {kind} is not zero");
@@ -745,7 +750,8 @@ fn compare_fields(request: &Request, message: &Message<'_>) {
             let qdisc = QdiscInfo::parse(message).expect("a request has its tcmsg");
             assert_eq!(qdisc.ifindex, *ifindex);
             assert_eq!(qdisc.kind, "clsact");
-            assert!(qdisc.has_hook(Direction::Ingress) && qdisc.has_hook(Direction::Egress));
+            assert!(qdisc.has_hook(Direction::Ingress));
+            assert!(qdisc.has_hook(Direction::Egress));
         }
         Request::AddMirrorFilter { ifindex, direction, prio, handle, target } => {
             let filter = FilterInfo::parse(message).expect("a request has its tcmsg");
@@ -805,7 +811,8 @@ pub fn check_request(request: &Request, seq: u32) {
 
     let mut messages = MessageIter::new(&bytes);
     let message = messages.next().expect("an emitted request parses");
-    assert!(messages.next().is_none() && !messages.malformed());
+    assert!(messages.next().is_none(), "an emitted request is one message");
+    assert!(!messages.malformed());
     assert_eq!(message.header.len as usize, bytes.len());
     assert_eq!(message.header.seq, seq);
     assert_eq!(message.header.port, 0);

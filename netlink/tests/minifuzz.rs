@@ -70,8 +70,9 @@ impl Rng {
         (0..len).map(|_| self.next() as u8).collect()
     }
 
-    /// A value that often sits on a boundary: 0, 1, the type's maximum, or random.
-    fn edgy_u32(&mut self) -> u32 {
+    /// Returns 0, a number below 5, `u32::MAX` or a random value, so that boundaries come
+    /// up often.
+    fn boundary_u32(&mut self) -> u32 {
         match self.below(4) {
             0 => 0,
             1 => u32::MAX,
@@ -154,8 +155,8 @@ fn ack_parser_survives_mutated_errors() {
         let Some((flags, payload)) = input.split_first_chunk::<2>() else {
             continue;
         };
-        // Half the rounds keep the seed's flags; the rest try every combination of
-        // NLM_F_CAPPED and NLM_F_ACK_TLVS with random other bits.
+        // Half the rounds keep the seed's flags. The rest use random flags, which cover
+        // every combination of NLM_F_CAPPED and NLM_F_ACK_TLVS.
         let flags = if rng.chance(2) { u16::from_ne_bytes(*flags) } else { rng.u16() };
         checks::check_error_payload(flags, payload);
     }
@@ -174,14 +175,14 @@ fn random_name(rng: &mut Rng) -> String {
 fn random_settings(rng: &mut Rng) -> LinkSettings {
     LinkSettings {
         name: random_name(rng),
-        netns_fd: rng.option(Rng::edgy_u32),
-        index: rng.edgy_u32() as i32,
+        netns_fd: rng.option(Rng::boundary_u32),
+        index: rng.boundary_u32() as i32,
         up: rng.chance(2),
-        mtu: rng.option(Rng::edgy_u32),
+        mtu: rng.option(Rng::boundary_u32),
         mac: rng.option(|rng| [rng.next() as u8; 6]),
-        group: rng.option(Rng::edgy_u32),
-        parent_index: rng.option(Rng::edgy_u32),
-        queues: rng.option(Rng::edgy_u32),
+        group: rng.option(Rng::boundary_u32),
+        parent_index: rng.option(Rng::boundary_u32),
+        queues: rng.option(Rng::boundary_u32),
     }
 }
 
@@ -195,7 +196,7 @@ fn random_address(rng: &mut Rng) -> IpAddr {
 
 fn random_link(rng: &mut Rng) -> LinkName {
     if rng.chance(2) {
-        LinkName::Index(rng.edgy_u32() as i32)
+        LinkName::Index(rng.boundary_u32() as i32)
     } else {
         LinkName::Name(random_name(rng))
     }
@@ -242,10 +243,10 @@ fn random_request(rng: &mut Rng) -> Request {
         0 | 1 => Request::Veth { end: random_settings(rng), peer: random_settings(rng) },
         2 => {
             let vxlan = vxlan::Vxlan {
-                vni: rng.edgy_u32(),
+                vni: rng.boundary_u32(),
                 remote: rng.option(random_address),
                 local: rng.option(random_address),
-                parent_index: rng.option(Rng::edgy_u32),
+                parent_index: rng.option(Rng::boundary_u32),
                 port: rng.option(Rng::u16),
                 ttl: rng.option(|rng| rng.next() as u8),
                 tos: rng.option(|rng| rng.next() as u8),
@@ -255,20 +256,20 @@ fn random_request(rng: &mut Rng) -> Request {
             };
             Request::Vxlan { settings: random_settings(rng), vxlan }
         }
-        3 => Request::Macvlan { settings: random_settings(rng), mode: rng.option(Rng::edgy_u32) },
+        3 => Request::Macvlan { settings: random_settings(rng), mode: rng.option(Rng::boundary_u32) },
         4 => Request::Vlan { settings: random_settings(rng), vid: rng.u16(), protocol: rng.option(Rng::u16) },
         5 => Request::AddressAdd {
-            index: rng.edgy_u32(),
+            index: rng.boundary_u32(),
             addr: random_address(rng),
             prefix_len: rng.next() as u8,
-            flags: rng.edgy_u32(),
+            flags: rng.boundary_u32(),
         },
-        6 => Request::AddressDump { family: rng.next() as u8, index: rng.edgy_u32() },
-        7 => Request::SetFlags { link: random_link(rng), flags: rng.edgy_u32(), change: rng.edgy_u32() },
-        8 => Request::SetGroup { link: random_link(rng), group: rng.edgy_u32() },
-        9 => Request::SetGroupFlags { group: rng.edgy_u32(), flags: rng.edgy_u32(), change: rng.edgy_u32() },
+        6 => Request::AddressDump { family: rng.next() as u8, index: rng.boundary_u32() },
+        7 => Request::SetFlags { link: random_link(rng), flags: rng.boundary_u32(), change: rng.boundary_u32() },
+        8 => Request::SetGroup { link: random_link(rng), group: rng.boundary_u32() },
+        9 => Request::SetGroupFlags { group: rng.boundary_u32(), flags: rng.boundary_u32(), change: rng.boundary_u32() },
         10 => Request::Delete { link: random_link(rng) },
-        11 => Request::DeleteGroup { group: rng.edgy_u32() },
+        11 => Request::DeleteGroup { group: rng.boundary_u32() },
         12 => {
             if rng.chance(2) {
                 Request::Get { link: random_link(rng) }
@@ -277,22 +278,22 @@ fn random_request(rng: &mut Rng) -> Request {
             }
         }
         13 => Request::AddMirrorFilter {
-            ifindex: rng.edgy_u32() as i32,
+            ifindex: rng.boundary_u32() as i32,
             direction: random_direction(rng),
             prio: rng.u16(),
-            handle: rng.option(Rng::edgy_u32),
-            target: rng.edgy_u32(),
+            handle: rng.option(Rng::boundary_u32),
+            target: rng.boundary_u32(),
         },
         14 => match rng.below(5) {
-            0 => Request::AddClsact { ifindex: rng.edgy_u32() as i32 },
-            1 => Request::DeleteClsact { ifindex: rng.edgy_u32() as i32 },
+            0 => Request::AddClsact { ifindex: rng.boundary_u32() as i32 },
+            1 => Request::DeleteClsact { ifindex: rng.boundary_u32() as i32 },
             2 => Request::DeleteFilter {
-                ifindex: rng.edgy_u32() as i32,
+                ifindex: rng.boundary_u32() as i32,
                 direction: random_direction(rng),
                 prio: rng.u16(),
             },
-            3 => Request::DumpFilters { ifindex: rng.edgy_u32() as i32, parent: rng.edgy_u32() },
-            _ => Request::DumpQdiscs { ifindex: rng.edgy_u32() as i32 },
+            3 => Request::DumpFilters { ifindex: rng.boundary_u32() as i32, parent: rng.boundary_u32() },
+            _ => Request::DumpQdiscs { ifindex: rng.boundary_u32() as i32 },
         },
         _ => Request::Builder { kind: rng.u16(), flags: rng.u16(), ops: random_ops(rng) },
     }
@@ -307,8 +308,8 @@ fn requests_round_trip() {
     }
 }
 
-/// The veth peer nest is where a name that fits its own attribute can still overflow the
-/// enclosing `VETH_INFO_PEER`; walk the name length across both limits.
+/// A peer name that fits its own attribute can still overflow the enclosing
+/// `VETH_INFO_PEER` nest, so the name length walks across both limits.
 #[test]
 fn veth_peer_name_crosses_limits() {
     for len in 65_480..65_540 {
