@@ -665,12 +665,12 @@ fn compare_settings(family_and_attrs: &[u8], settings: &LinkSettings, kind: Opti
     assert_eq!(u32_of(link::IFLA_NUM_RX_QUEUES), settings.queues);
 }
 
-fn info_data<'a>(attrs: &'a [u8]) -> Option<&'a [u8]> {
+fn info_data(attrs: &[u8]) -> Option<&[u8]> {
     let info = AttrIter::find(attrs, link::IFLA_LINKINFO)?;
     AttrIter::find(info.payload, link::IFLA_INFO_DATA).map(|data| data.payload)
 }
 
-fn data_field<'a>(data: Option<&'a [u8]>, kind: u16) -> Option<&'a [u8]> {
+fn data_field(data: Option<&[u8]>, kind: u16) -> Option<&[u8]> {
     AttrIter::find(data?, kind).map(|attr| attr.payload)
 }
 
