@@ -10,7 +10,7 @@ use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Longest wait for duplicate address detection. The kernel's default is one probe
+/// Maximum wait for duplicate address detection. The kernel's default is one probe
 /// (`dad_transmits`) answered within one second (`retrans_time_ms`), after a random delay
 /// of up to one second; this leaves room for slower settings.
 const DAD_TIMEOUT: Duration = Duration::from_secs(15);
@@ -41,7 +41,7 @@ pub fn add_addresses(
 }
 
 /// Sets `disable_ipv6` to 0 for link `name` if it is 1, as it is in namespaces whose
-/// `net.ipv6.conf.default.disable_ipv6` is set; the kernel rejects IPv6 addresses otherwise.
+/// `net.ipv6.conf.default.disable_ipv6` is set. The kernel rejects IPv6 addresses otherwise.
 fn enable_ipv6(netns: &Netns, name: &str) -> Result<()> {
     let _inside = netns.enter()?;
     let path = format!("/proc/sys/net/ipv6/conf/{name}/disable_ipv6");
