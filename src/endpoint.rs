@@ -354,6 +354,15 @@ pub fn validate_interface_name(name: &str) -> Result<(), Error> {
         "NUL is not allowed"
     } else if name.chars().any(char::is_whitespace) {
         "whitespace is not allowed"
+    } else if name.chars().any(char::is_control) {
+        "control characters are not allowed"
+    } else if name.contains('%') {
+        // The kernel expands "%d" in a new link's name to a free number, so the link
+        // would not get the name koko was asked for.
+        "'%' is not allowed"
+    } else if name == "all" || name == "default" {
+        // Both clash with the kernel's per-interface sysctl directories.
+        "\"all\" and \"default\" are reserved"
     } else if name.len() > MAX_INTERFACE_NAME {
         "at most 15 bytes"
     } else {
@@ -830,6 +839,7 @@ mod tests {
     fn interface_name_characters() {
         for bad in [
             "", ".", "..", "a/b", "a:b", "a b", "a\tb", "a\nb", "a\u{b}b", "a\0b", "a\u{a0}b",
+            "x%d", "a%", "a\u{1}b", "a\u{7f}", "all", "default",
         ] {
             let message = validate_interface_name(bad).unwrap_err().to_string();
             assert!(
@@ -837,7 +847,7 @@ mod tests {
                 "{bad:?}: {message}"
             );
         }
-        for good in ["eth0", "veth-a_b.1", "...", ".a", "br@x"] {
+        for good in ["eth0", "veth-a_b.1", "...", ".a", "br@x", "all0", "Default"] {
             assert!(validate_interface_name(good).is_ok(), "{good:?}");
         }
     }

@@ -202,7 +202,8 @@ impl Drop for NetnsGuard {
         // If the thread cannot go back, every later request would reach the wrong
         // namespace; stopping the process is the only safe outcome.
         if let Err(error) = set_netns(&self.previous.fd) {
-            eprintln!("koko: failed to return to {}: {error}", self.previous.label);
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "koko: failed to return to {}: {error}", self.previous.label);
             std::process::abort();
         }
     }

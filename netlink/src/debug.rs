@@ -12,10 +12,12 @@ pub fn enabled() -> bool {
     *ENABLED.get_or_init(|| std::env::var_os("KOKO_DEBUG").is_some_and(|v| !v.is_empty() && v != "0"))
 }
 
-/// Prints the messages in `bytes` to stderr when debugging is enabled.
+/// Prints the messages in `bytes` to stderr when debugging is enabled. Write errors are
+/// ignored: a closed stderr must not stop a request half-way.
 pub fn dump(direction: &str, bytes: &[u8]) {
     if enabled() {
-        eprint!("{}", format(direction, bytes));
+        use std::io::Write;
+        let _ = std::io::stderr().write_all(format(direction, bytes).as_bytes());
     }
 }
 
