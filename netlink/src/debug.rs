@@ -5,11 +5,12 @@
 //! its attributes as a tree named after the kernel's enums (`IFLA_*`, `IFA_*`, `TCA_*`
 //! and each link kind's `IFLA_INFO_DATA` attributes). Attributes this module has no name
 //! for appear by number with their first bytes in hex, and statistics blobs appear by
-//! length only. The formatter reads through the same checked iterators as the parsers, so
-//! it never panics on what the kernel or a fuzzer feeds it.
+//! length only. The formatter reads through the same checked iterators as the parsers
+//! and indexes only after a length check, because it is fed kernel replies and fuzz input.
+//! The tests feed it truncated and mutated messages.
 
 use crate::addr::{
-    IFADDRMSG_LEN, IFA_ADDRESS, IFA_BROADCAST, IFA_CACHEINFO, IFA_FLAGS, IFA_F_DADFAILED, IFA_F_NODAD,
+    RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR, IFADDRMSG_LEN, IFA_ADDRESS, IFA_BROADCAST, IFA_CACHEINFO, IFA_FLAGS, IFA_F_DADFAILED, IFA_F_NODAD,
     IFA_F_PERMANENT, IFA_F_TENTATIVE, IFA_LABEL, IFA_LOCAL,
 };
 use crate::attr::{align, AttrIter};
@@ -28,7 +29,7 @@ use crate::link::vlan::{
 };
 use crate::link::vxlan::*;
 use crate::link::{
-    IfInfoMsg, IFF_LOWER_UP, IFF_UP, IFINFOMSG_LEN, IFLA_ADDRESS, IFLA_BROADCAST, IFLA_EXT_MASK, IFLA_GROUP,
+    IfInfoMsg, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, RTM_SETLINK, IFF_LOWER_UP, IFF_UP, IFINFOMSG_LEN, IFLA_ADDRESS, IFLA_BROADCAST, IFLA_EXT_MASK, IFLA_GROUP,
     IFLA_IFNAME, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_LINK, IFLA_LINKINFO, IFLA_LINK_NETNSID, IFLA_MASTER, IFLA_MTU,
     IFLA_NET_NS_FD, IFLA_NET_NS_PID, IFLA_NUM_RX_QUEUES, IFLA_NUM_TX_QUEUES, IFLA_OPERSTATE, IFLA_TXQLEN,
 };
@@ -101,18 +102,18 @@ fn header_fields(header: &Header) -> String {
 /// Writes the family header and attributes that follow a netlink header of `header.kind`.
 fn format_body(out: &mut String, header: &Header, payload: &[u8], depth: usize) {
     match header.kind {
-        16..=19 => {
+        RTM_NEWLINK..=RTM_SETLINK => {
             if format_ifinfomsg(out, payload, depth) {
                 format_attrs(out, &payload[IFINFOMSG_LEN..], Space::Link, depth);
             }
         }
-        20..=23 => {
+        RTM_NEWADDR..=RTM_GETADDR => {
             if format_ifaddrmsg(out, payload, depth) {
                 format_attrs(out, &payload[IFADDRMSG_LEN..], Space::Addr, depth);
             }
         }
         // Qdiscs, classes and filters share struct tcmsg.
-        36..=47 => {
+        RTM_NEWQDISC..=RTM_GETTFILTER => {
             if format_tcmsg(out, header.kind, payload, depth) {
                 format_attrs(out, &payload[TCMSG_LEN..], Space::Tc, depth);
             }
@@ -189,7 +190,7 @@ fn format_tcmsg(out: &mut String, kind: u16, payload: &[u8], depth: usize) -> bo
     let Some(header) = TcMsg::parse(payload) else {
         return truncated_header(out, depth, "tcmsg", TCMSG_LEN, payload);
     };
-    let info = if (RTM_NEWTFILTER..=RTM_NEWTFILTER + 3).contains(&kind) {
+    let info = if (RTM_NEWTFILTER..=RTM_GETTFILTER).contains(&kind) {
         format!("prio {} protocol {}", header.prio(), ethertype(header.protocol()))
     } else {
         format!("info {}", header.info)
@@ -208,9 +209,9 @@ fn format_tcmsg(out: &mut String, kind: u16, payload: &[u8], depth: usize) -> bo
     true
 }
 
-/// Writes an `NLMSG_ERROR` payload: the error code, the header of the request it answers
-/// (and the rest of that request unless the kernel capped it), then the extended-ACK
-/// attributes.
+/// Writes an `NLMSG_ERROR` payload: the error code, the header of the request it
+/// acknowledges (and the rest of that request unless the kernel capped it), then the
+/// extended-ACK attributes.
 fn format_error(out: &mut String, flags: u16, payload: &[u8], depth: usize) {
     let Some(code) = read_i32(payload) else {
         line(out, depth, format_args!("error code truncated: {}", hex_preview(payload)));
@@ -290,7 +291,7 @@ enum Space {
     Unknown,
 }
 
-/// How an attribute's payload is shown.
+/// Display format of an attribute's payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Value {
     /// NUL-terminated or plain string, quoted.
@@ -311,7 +312,7 @@ enum Value {
     Ethertype,
     /// Hardware address as colon-separated hex of any length.
     Mac,
-    /// IPv4 or IPv6 address, told apart by length.
+    /// IPv4 or IPv6 address, chosen by the payload length (4 or 16 bytes).
     Ip,
     /// Attribute whose presence is the value in requests. Replies may carry a `u8`
     /// instead (`IFLA_VXLAN_TTL_INHERIT` on Linux 6.18).
@@ -342,8 +343,8 @@ enum Value {
     Peer,
 }
 
-/// Names attribute `kind` of `space` and says how to show its payload, or returns
-/// `None` for a type this module has no name for.
+/// Returns the name of attribute `kind` in `space` and the display format of its payload,
+/// or `None` for a type this module has no name for.
 fn describe(space: Space, kind: u16) -> Option<(&'static str, Value)> {
     let described = match space {
         Space::Link => return describe_link(kind),
@@ -587,9 +588,9 @@ fn describe_tc(kind: u16) -> Option<(&'static str, Value)> {
     Some(described)
 }
 
-/// The kind string that selects the layout of the data attribute in a run of attributes
-/// of `space`: `IFLA_INFO_KIND`, `TCA_KIND` or `TCA_ACT_KIND`. The kernel sends the kind
-/// first, but any order is accepted.
+/// Finds the kind string that selects the layout of the data attribute in a run of
+/// attributes of `space`: `IFLA_INFO_KIND`, `TCA_KIND` or `TCA_ACT_KIND`. The kernel sends
+/// the kind first, but any order is accepted.
 fn kind_of(space: Space, buf: &[u8]) -> Option<&[u8]> {
     let kind = match space {
         Space::LinkInfo => IFLA_INFO_KIND,
@@ -602,7 +603,7 @@ fn kind_of(space: Space, buf: &[u8]) -> Option<&[u8]> {
     Some(&payload[..end])
 }
 
-/// Space of the nested data attribute for a kind string found by [`kind_of`].
+/// Picks the space of a nested data attribute from a kind string found by [`kind_of`].
 fn data_space(value: Value, kind: Option<&[u8]>) -> Space {
     match (value, kind) {
         (Value::LinkData, Some(b"veth")) => Space::Veth,
@@ -692,25 +693,27 @@ fn format_peer(out: &mut String, label: &str, payload: &[u8], depth: usize) {
 /// Writes `struct tc_u32_sel` and its keys, one line each. Masks and values are in
 /// network byte order, so they are shown as the bytes read on the wire.
 fn format_u32_selector(out: &mut String, label: &str, payload: &[u8], depth: usize) {
-    let Some(sel) = payload.get(..TC_U32_SEL_LEN) else {
+    let Some(selector) = payload.get(..TC_U32_SEL_LEN) else {
         line(out, depth, format_args!("{label} len {} (unexpected length): {}", payload.len(), hex_preview(payload)));
         return;
     };
-    let nkeys = sel[2];
-    let offmask = u16::from_be_bytes([sel[4], sel[5]]);
-    let off = u16::from_ne_bytes([sel[6], sel[7]]);
-    let offoff = i16::from_ne_bytes([sel[8], sel[9]]);
-    let hoff = i16::from_ne_bytes([sel[10], sel[11]]);
-    let hmask = u32::from_be_bytes([sel[12], sel[13], sel[14], sel[15]]);
+
+    let nkeys = selector[2];
+    let offmask = u16::from_be_bytes([selector[4], selector[5]]);
+    let off = u16::from_ne_bytes([selector[6], selector[7]]);
+    let offoff = i16::from_ne_bytes([selector[8], selector[9]]);
+    let hoff = i16::from_ne_bytes([selector[10], selector[11]]);
+    let hmask = u32::from_be_bytes([selector[12], selector[13], selector[14], selector[15]]);
     line(
         out,
         depth,
         format_args!(
             "{label} flags {} offshift {} nkeys {nkeys} offmask {offmask:#06x} off {off} offoff {offoff} hoff {hoff} hmask {hmask:#010x}",
-            flag_names(u32::from(sel[0]), U32_SELECTOR_FLAGS),
-            sel[1],
+            flag_names(u32::from(selector[0]), U32_SELECTOR_FLAGS),
+            selector[1],
         ),
     );
+
     let keys = &payload[TC_U32_SEL_LEN..];
     for (i, key) in keys.chunks_exact(TC_U32_KEY_LEN).enumerate() {
         let mask = u32::from_be_bytes([key[0], key[1], key[2], key[3]]);
@@ -723,9 +726,10 @@ fn format_u32_selector(out: &mut String, label: &str, payload: &[u8], depth: usi
             format_args!("key {i} mask {mask:#010x} val {value:#010x} off {key_off} offmask {key_offmask}"),
         );
     }
+
     let present = keys.len() / TC_U32_KEY_LEN;
     if present != usize::from(nkeys) || keys.len() != present * TC_U32_KEY_LEN {
-        line(out, depth + 1, format_args!("{present} complete keys in {} bytes, nkeys says {nkeys}", keys.len()));
+        line(out, depth + 1, format_args!("{present} complete keys in {} bytes, but nkeys is {nkeys}", keys.len()));
     }
 }
 
@@ -822,15 +826,15 @@ fn exact<const N: usize>(payload: &[u8]) -> Option<[u8; N]> {
 }
 
 fn hex_preview(bytes: &[u8]) -> String {
-    let shown = &bytes[..bytes.len().min(HEX_PREVIEW_LEN)];
-    let mut text = String::with_capacity(shown.len() * 3 + 4);
-    for (i, byte) in shown.iter().enumerate() {
+    let preview = &bytes[..bytes.len().min(HEX_PREVIEW_LEN)];
+    let mut text = String::with_capacity(preview.len() * 3 + 4);
+    for (i, byte) in preview.iter().enumerate() {
         if i > 0 {
             text.push(' ');
         }
         let _ = write!(text, "{byte:02x}");
     }
-    if bytes.len() > shown.len() {
+    if bytes.len() > preview.len() {
         text.push_str(" ...");
     }
     text
@@ -862,13 +866,13 @@ fn message_name(kind: u16) -> Option<&'static str> {
         NLMSG_ERROR => "NLMSG_ERROR",
         NLMSG_DONE => "NLMSG_DONE",
         NLMSG_OVERRUN => "NLMSG_OVERRUN",
-        16 => "RTM_NEWLINK",
-        17 => "RTM_DELLINK",
-        18 => "RTM_GETLINK",
-        19 => "RTM_SETLINK",
-        20 => "RTM_NEWADDR",
-        21 => "RTM_DELADDR",
-        22 => "RTM_GETADDR",
+        RTM_NEWLINK => "RTM_NEWLINK",
+        RTM_DELLINK => "RTM_DELLINK",
+        RTM_GETLINK => "RTM_GETLINK",
+        RTM_SETLINK => "RTM_SETLINK",
+        RTM_NEWADDR => "RTM_NEWADDR",
+        RTM_DELADDR => "RTM_DELADDR",
+        RTM_GETADDR => "RTM_GETADDR",
         RTM_NEWQDISC => "RTM_NEWQDISC",
         RTM_DELQDISC => "RTM_DELQDISC",
         RTM_GETQDISC => "RTM_GETQDISC",
@@ -971,7 +975,8 @@ const U32_SELECTOR_FLAGS: &[(u32, &str)] = &[
 const VLAN_FLAGS: &[(u32, &str)] =
     &[(0x1, "REORDER_HDR"), (0x2, "GVRP"), (0x4, "LOOSE_BINDING"), (0x8, "MVRP"), (0x10, "BRIDGE_BINDING")];
 
-/// Shows `ifi_change`, where all bits set (as iproute2 sends) means "every flag".
+/// Formats `ifi_change`. All bits set is printed in hex, not as every flag name plus the
+/// leftover bits.
 fn interface_change(change: u32) -> String {
     if change == u32::MAX {
         "0xffffffff".to_owned()
@@ -1049,7 +1054,7 @@ fn macvlan_mode(mode: u32) -> String {
     name.to_owned()
 }
 
-/// An ethertype in hex, with the name tc and ip use for the common ones.
+/// Formats an ethertype in hex, with the name tc and ip use for the common ones.
 fn ethertype(protocol: u16) -> String {
     let name = match protocol {
         ETH_P_ALL => "all",
@@ -1063,12 +1068,12 @@ fn ethertype(protocol: u16) -> String {
     format!("{protocol:#06x} ({name})")
 }
 
-/// A tc handle as `major:minor` in hex, the notation tc uses.
+/// Formats a tc handle as `major:minor` in hex, the notation tc uses.
 fn tc_handle(handle: u32) -> String {
     format!("{:x}:{:x}", handle >> 16, handle & TC_H_MIN_MASK)
 }
 
-/// A tc parent handle, with the name of the special parents.
+/// Formats a tc parent handle, with the name of the special parents.
 fn tc_parent(parent: u32) -> String {
     let name = match parent {
         TC_H_ROOT => "root",
@@ -1108,7 +1113,7 @@ fn mirred_action_name(eaction: i32) -> String {
     name.to_owned()
 }
 
-/// An address lifetime in seconds, where all bits set means "forever".
+/// Formats an address lifetime in seconds, where all bits set means "forever".
 fn lifetime(seconds: u32) -> String {
     if seconds == u32::MAX {
         "forever".to_owned()
@@ -1134,7 +1139,7 @@ fn errno_text(code: i32) -> String {
     }
 }
 
-/// Names of the errno values rtnetlink returns most (`asm-generic/errno*.h`).
+/// Names of common errno values in rtnetlink replies (`asm-generic/errno*.h`).
 fn errno_name(errno: i32) -> Option<&'static str> {
     let name = match errno {
         libc::EPERM => "EPERM",
@@ -1173,7 +1178,7 @@ fn errno_name(errno: i32) -> Option<&'static str> {
         libc::ENOTCONN => "ENOTCONN",
         libc::ETIMEDOUT => "ETIMEDOUT",
         libc::EMSGSIZE => "EMSGSIZE",
-        // Kernel-internal ENOTSUPP, which leaks to user space from some drivers.
+        // The kernel-internal ENOTSUPP, which some drivers let reach user space.
         524 => "ENOTSUPP",
         _ => return None,
     };
