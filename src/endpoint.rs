@@ -132,11 +132,11 @@ fn parse_delete_parts(kind: NamespaceKind, value: &str) -> Result<(Namespace, St
     } else {
         match value.split_once(separator) {
             Some((identifier, link)) => (identifier, link),
-            None => return Err(missing_link(kind)),
+            None => return Err(missing_delete_link(kind)),
         }
     };
     if link.is_empty() {
-        return Err(missing_link(kind));
+        return Err(missing_delete_link(kind));
     }
     if let Some((link, extra)) = link.split_once(separator) {
         return Err(Error::new(format!(
@@ -214,6 +214,18 @@ fn missing_link(kind: NamespaceKind) -> Error {
         "missing link name (expected {}, e.g. {})",
         endpoint_syntax(kind),
         endpoint_example(kind)
+    ))
+}
+
+fn missing_delete_link(kind: NamespaceKind) -> Error {
+    let example = endpoint_example(kind).replacen(
+        &format!("-{}", kind.endpoint_flag()),
+        &format!("-{}", kind.delete_flag()),
+        1,
+    );
+    Error::new(format!(
+        "missing link name (expected {}, e.g. {example})",
+        delete_syntax(kind)
     ))
 }
 
