@@ -809,6 +809,8 @@ pub fn check_request(request: &Request, seq: u32) {
         check_emitted(&bytes, family.len(), &|path| link_nest_header_len(path, is_veth));
     }
 
+    check_debug_format(&bytes);
+
     let mut messages = MessageIter::new(&bytes);
     let message = messages.next().expect("an emitted request parses");
     assert!(messages.next().is_none(), "an emitted request is one message");
@@ -934,4 +936,13 @@ pub fn check_builder_ops(kind: u16, flags: u16, ops: &[BuilderOp], seq: u32) {
     assert_eq!(bytes, &expected[..]);
     assert_eq!(bytes.len() % 4, 0);
     assert_eq!(MessageIter::new(bytes).count(), 1);
+    check_debug_format(bytes);
+}
+
+/// Formats one well-framed request as `KOKO_DEBUG=1` does. Whatever its attributes hold,
+/// the message itself must not be reported as malformed.
+fn check_debug_format(bytes: &[u8]) {
+    let text = debug::format("sent", bytes);
+    assert!(text.starts_with("koko: netlink sent: "), "unexpected debug output: {text}");
+    assert!(!text.contains("malformed message"), "a well-framed request shown as malformed: {text}");
 }
