@@ -86,11 +86,16 @@ pub fn finish(spaces: &mut Namespaces) -> Result<()> {
     if let Err(error) = flush_deletes(spaces) {
         failures.add(error);
     }
-    for id in spaces.touched() {
-        if !spaces.record(id).created {
-            continue;
-        }
+    // Every namespace comes up before any waits for duplicate address detection, because
+    // an address on a veth end stays tentative until its peer is up too.
+    let created: Vec<NsId> = spaces.touched().into_iter().filter(|&id| spaces.record(id).created).collect();
+    for &id in &created {
         if let Err(error) = spaces.reopen(id).and_then(|()| bring_up(spaces, id)) {
+            failures.add(error);
+        }
+    }
+    for &id in &created {
+        if let Err(error) = spaces.reopen(id).and_then(|()| settle(spaces, id)) {
             failures.add(error);
         }
     }
@@ -98,14 +103,20 @@ pub fn finish(spaces: &mut Namespaces) -> Result<()> {
 }
 
 fn bring_up(spaces: &mut Namespaces, id: NsId) -> Result<()> {
+    let group = spaces.record(id).create_group;
+    let (socket, netns) = spaces.socket_and_netns(id);
+    request_group(socket, link::set_group_flags(group, IFF_UP, IFF_UP))
+        .map_err(|e| Error::netlink(format_args!("bring up the new links in {netns}"), &e))
+}
+
+/// Waits for duplicate address detection where needed and returns the created links of
+/// `id` to group 0.
+fn settle(spaces: &mut Namespaces, id: NsId) -> Result<()> {
     let (group, needs_dad) = {
         let record = spaces.record(id);
         (record.create_group, record.needs_dad)
     };
     let (socket, netns) = spaces.socket_and_netns(id);
-    request_group(socket, link::set_group_flags(group, IFF_UP, IFF_UP))
-        .map_err(|e| Error::netlink(format_args!("bring up the new links in {netns}"), &e))?;
-
     let mut members = Vec::new();
     dump_links(socket, netns, |info| {
         if info.group == Some(group) {

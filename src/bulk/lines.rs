@@ -24,7 +24,7 @@ pub struct Counts {
 pub fn run_line(spaces: &mut Namespaces, plan: &Plan, options: &Options, atomic: bool, counts: &mut Counts) -> Result<()> {
     match &plan.action {
         Action::Veth { a, b } if a.mirror.is_none() && b.mirror.is_none() => {
-            create_veth(spaces, a, b, options)?;
+            create_veth(spaces, a, b, options, atomic)?;
             counts.created += 2;
         }
         Action::Delete { namespace, link } => {
@@ -55,7 +55,7 @@ pub fn run_line(spaces: &mut Namespaces, plan: &Plan, options: &Options, atomic:
 /// Creates a veth pair down, in each namespace's create group and with interface indexes
 /// picked by koko, then adds the addresses of both ends. The ends come up at the end of
 /// the run, all of a namespace's links with one request.
-fn create_veth(spaces: &mut Namespaces, a: &Endpoint, b: &Endpoint, options: &Options) -> Result<()> {
+fn create_veth(spaces: &mut Namespaces, a: &Endpoint, b: &Endpoint, options: &Options, atomic: bool) -> Result<()> {
     let id_a = spaces.open(&a.namespace, options.wait)?;
     let id_b = spaces.open(&b.namespace, options.wait)?;
     spaces.reopen(id_a)?;
@@ -90,7 +90,7 @@ fn create_veth(spaces: &mut Namespaces, a: &Endpoint, b: &Endpoint, options: &Op
                 spaces.refresh_next_index(id_b)?;
             }
             // An earlier delete line may still hold the name until its group is deleted.
-            Some(libc::EEXIST) if !flushed && spaces.any_pending_delete() => {
+            Some(libc::EEXIST) if !flushed && held_by_delete(spaces, atomic, (id_a, a), (id_b, b)) => {
                 flushed = true;
                 flush_deletes(spaces)?;
                 spaces.reopen(id_a)?;
@@ -116,6 +116,32 @@ fn create_veth(spaces: &mut Namespaces, a: &Endpoint, b: &Endpoint, options: &Op
         return Err(error);
     }
     Ok(())
+}
+
+/// Returns whether a name of the new pair may be taken by a link that an earlier delete
+/// line marked. Without `--atomic`, any pending delete counts, because the peer of a
+/// marked veth end stays in its own group. With `--atomic` only a marked link of that
+/// very name counts, because deleting the marked links cannot be undone.
+// NOTE: so with --atomic, a line that reuses the name of a deleted veth end's peer fails.
+fn held_by_delete(spaces: &mut Namespaces, atomic: bool, (id_a, a): (NsId, &Endpoint), (id_b, b): (NsId, &Endpoint)) -> bool {
+    if !spaces.any_pending_delete() {
+        return false;
+    }
+    if !atomic {
+        return true;
+    }
+    for (id, end) in [(id_a, a), (id_b, b)] {
+        let delete_group = spaces.record(id).delete_group;
+        if spaces.reopen(id).is_err() {
+            continue;
+        }
+        if let Ok(Some(info)) = find_link(spaces.socket(id), &end.link) {
+            if info.group == Some(delete_group) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 fn take_index(spaces: &mut Namespaces, id: NsId) -> i32 {
