@@ -99,8 +99,11 @@ fn create_veth(spaces: &mut Namespaces, a: &Endpoint, b: &Endpoint, options: &Op
             _ => return Err(explain_create_error(spaces, &what, &error, (id_a, a), (id_b, b))),
         }
     };
-    spaces.record(id_a).created = true;
-    spaces.record(id_b).created = true;
+    for id in [id_a, id_b] {
+        let record = spaces.record(id);
+        record.created = true;
+        record.created_links += 1;
+    }
 
     let added = add_addresses(spaces, id_a, a, index_a, options)
         .and_then(|()| add_addresses(spaces, id_b, b, index_b, options));
@@ -310,6 +313,8 @@ fn join_create_group(spaces: &mut Namespaces, endpoint: &Endpoint, options: &Opt
     socket
         .request(&mut request)
         .map_err(|e| Error::netlink(format_args!("set the interface group of link \"{name}\" in {netns}"), &e))?;
-    spaces.record(id).created = true;
+    let record = spaces.record(id);
+    record.created = true;
+    record.created_links += 1;
     Ok(())
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 /// Most namespaces kept open at once. Each costs two descriptors (the namespace and its
 /// socket), so a run over thousands of namespaces stays far below the usual limit of
 /// 1024 open files.
-const MAX_OPEN: usize = 64;
+const MAX_OPEN: usize = 16;
 
 /// Identity of a namespace: the device and inode of its nsfs file. Two designators (a
 /// name and a path, say) that reach one namespace share one record.
@@ -33,6 +33,8 @@ pub struct NsRecord {
     pub next_index: i32,
     /// Whether links in `create_group` may exist.
     pub created: bool,
+    /// Links this run created here and has not yet returned to group 0.
+    pub created_links: u64,
     /// Whether links in `delete_group` may exist.
     pub pending_delete: bool,
     /// Whether IPv6 addresses were added here that still go through duplicate address
@@ -224,6 +226,7 @@ fn first_record(designator: &Namespace, netns: &Netns, socket: &mut Socket) -> R
         delete_group,
         next_index: max_index.saturating_add(1),
         created: false,
+        created_links: 0,
         pending_delete: false,
         needs_dad: false,
         ipv6_off_by_default: None,
