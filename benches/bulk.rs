@@ -60,7 +60,7 @@ fn write_inputs(dir: &Path, scenario: &str, n: usize) {
                 let _ = writeln!(grouped_a, "link add a{i} group 1 type veth peer name b{i} netns B group 1\naddr add {a} dev a{i}");
                 let _ = writeln!(grouped_b, "addr add {b} dev b{i}");
                 let _ = writeln!(koko_delete, "-N A,a{i}");
-                let _ = writeln!(plain_delete, "link del a{i}");
+                let _ = writeln!(plain_delete, "link del dev a{i}");
             }
         }
     }
