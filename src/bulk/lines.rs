@@ -28,7 +28,7 @@ pub fn run_line(spaces: &mut Namespaces, plan: &Plan, options: &Options, atomic:
             counts.created += 2;
         }
         Action::Delete { namespace, link } => {
-            delete(spaces, namespace, link, options)?;
+            delete(spaces, namespace, link, options, atomic)?;
             counts.deleted += 1;
         }
         action => {
@@ -259,7 +259,12 @@ fn enable_ipv6(spaces: &mut Namespaces, id: NsId, endpoint: &Endpoint) -> Result
 
 /// Marks link `name` in `namespace` for deletion by moving it to the namespace's delete
 /// group; the group goes in one request later. A link this run created is deleted now.
-fn delete(spaces: &mut Namespaces, namespace: &Namespace, name: &str, options: &Options) -> Result<()> {
+///
+/// Without `--atomic` the link also goes down in the same request. A group change on an
+/// up link makes the kernel walk the namespace's IPv6 routes, and the table is largest
+/// before any link goes; on a down link the change notifies nobody. `--atomic` leaves
+/// the link up, so that undoing the line needs no record of its flags.
+fn delete(spaces: &mut Namespaces, namespace: &Namespace, name: &str, options: &Options, atomic: bool) -> Result<()> {
     let id = spaces.open(namespace, options.wait)?;
     let (create_group, delete_group) = {
         let record = spaces.record(id);
@@ -280,8 +285,14 @@ fn delete(spaces: &mut Namespaces, namespace: &Namespace, name: &str, options: &
 
     let (encoded, what) = if group == create_group {
         (link::delete(LinkRef::Index(info.index)), "delete")
-    } else {
+    } else if atomic {
         (link::set_group(LinkRef::Index(info.index), delete_group), "mark for deletion")
+    } else {
+        let marked = link::set_flags(LinkRef::Index(info.index), 0, link::IFF_UP).and_then(|mut request| {
+            request.put_u32(link::IFLA_GROUP, delete_group)?;
+            Ok(request)
+        });
+        (marked, "mark for deletion")
     };
     let mut request = encoded.map_err(|e| Error::new(format!("failed to encode the deletion of link \"{name}\": {e}")))?;
     socket
@@ -290,7 +301,7 @@ fn delete(spaces: &mut Namespaces, namespace: &Namespace, name: &str, options: &
     if group != create_group {
         let record = spaces.record(id);
         record.pending_delete = true;
-        if group != 0 {
+        if atomic && group != 0 {
             record.moved.push((info.index, group));
         }
     }

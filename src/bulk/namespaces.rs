@@ -43,8 +43,8 @@ pub struct NsRecord {
     /// `net.ipv6.conf.default.disable_ipv6` is 1 here, so new links need IPv6 switched on
     /// before they take IPv6 addresses. `None` until a line adds an IPv6 address here.
     pub ipv6_off_by_default: Option<bool>,
-    /// Links moved to `delete_group` whose group was not 0, with that group, so that
-    /// `--atomic` can put them back. Links in group 0 need no entry.
+    /// With `--atomic`, the links moved to `delete_group` whose group was not 0, with that
+    /// group, so that a failure can put them back. Links in group 0 need no entry.
     pub moved: Vec<(i32, u32)>,
 }
 
