@@ -123,8 +123,18 @@ fn median(mut samples: Vec<Sample>) -> Sample {
     samples[samples.len() / 2]
 }
 
-fn measure(runs: usize, dir: &Path, setup: &str, timed: &str) -> Sample {
-    median((0..runs).map(|_| sandbox(dir, setup, timed)).collect())
+/// Runs `timed` `runs` times and returns the median run. The kernel tears the sandbox's
+/// namespaces down in the background after each run, so a pause (an estimate: 0.5 s plus
+/// 1 ms per link) keeps that work out of the next run.
+fn measure(runs: usize, dir: &Path, setup: &str, timed: &str, links: usize) -> Sample {
+    let samples = (0..runs)
+        .map(|_| {
+            let sample = sandbox(dir, setup, timed);
+            std::thread::sleep(std::time::Duration::from_millis(500 + links as u64));
+            sample
+        })
+        .collect();
+    median(samples)
 }
 
 /// Setup that creates the namespaces of `scenario`.
@@ -184,7 +194,7 @@ fn main() {
             write_inputs(&dir, scenario, n);
             let ns = namespaces(scenario);
             let links = 2 * n;
-            let koko = measure(runs, &dir, ns, &format!("$TIME {KOKO} -f koko.txt"));
+            let koko = measure(runs, &dir, ns, &format!("$TIME {KOKO} -f koko.txt"), links);
             report(&format!("{scenario} create: koko -f"), n, links, &koko, None);
             per_link_times.push((scenario, n, koko.wall / links as f64));
             let (plain, grouped) = if scenario == "star" {
@@ -199,19 +209,19 @@ fn main() {
                     "ip -n A -batch grouped_a.batch\nip -n B -batch grouped_b.batch".to_string(),
                 )
             };
-            let plain = measure(runs, &dir, ns, &plain);
+            let plain = measure(runs, &dir, ns, &plain, links);
             report(&format!("{scenario} create: ip -batch"), n, links, &plain, Some(koko.wall));
-            let grouped = measure(runs, &dir, ns, &grouped);
+            let grouped = measure(runs, &dir, ns, &grouped, links);
             report(&format!("{scenario} create: ip -batch, groups"), n, links, &grouped, Some(koko.wall));
 
             if scenario == "pairs" {
                 let state = format!("{ns}\n{KOKO} -f koko.txt");
-                let koko_delete = measure(runs, &dir, &state, &format!("$TIME {KOKO} -f koko_delete.txt"));
+                let koko_delete = measure(runs, &dir, &state, &format!("$TIME {KOKO} -f koko_delete.txt"), links);
                 report("pairs delete: koko -f", n, n, &koko_delete, None);
-                let plain = measure(runs, &dir, &state, "ip -n A -batch plain_delete.batch");
+                let plain = measure(runs, &dir, &state, "ip -n A -batch plain_delete.batch", links);
                 report("pairs delete: ip -batch, per link", n, n, &plain, Some(koko_delete.wall));
                 let grouped_state = format!("{ns}\nip -n A -batch grouped_a.batch\nip -n B -batch grouped_b.batch");
-                let group = measure(runs, &dir, &grouped_state, "ip -n A link del group 1");
+                let group = measure(runs, &dir, &grouped_state, "ip -n A link del group 1", links);
                 report("pairs delete: ip link del group", n, n, &group, Some(koko_delete.wall));
             }
         }

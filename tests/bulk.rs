@@ -94,7 +94,7 @@ fn koko_file(sb: &Sandbox, file: &BulkFile, extra: &[&str]) -> Output {
     sb.koko(&args)
 }
 
-/// A veth line between named namespaces A and B with IPv4 /30 addresses, from `i`.
+/// Returns a veth line between named namespaces A and B with IPv4 /30 addresses, from `i`.
 fn pair_line(i: usize) -> String {
     format!("-n A,a{i},{} -n B,b{i},{}", v4(i, 1), v4(i, 2))
 }

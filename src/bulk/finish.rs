@@ -10,7 +10,7 @@ use koko_netlink::{MessageBuilder, Socket};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Longest wait for duplicate address detection, as for a single connection.
+/// Maximum wait for duplicate address detection, as for a single connection.
 const DAD_TIMEOUT: Duration = Duration::from_secs(15);
 const DAD_POLL_INTERVAL: Duration = Duration::from_millis(10);
 /// `RT_SCOPE_UNIVERSE`: the scope of the addresses that lines add (link-local ones have

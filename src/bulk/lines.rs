@@ -41,10 +41,7 @@ pub fn run_line(spaces: &mut Namespaces, plan: &Plan, options: &Options, atomic:
             counts.created += created;
             if atomic {
                 if let Err(error) = join_create_group(spaces, endpoint, options) {
-                    return Err(match crate::ops::delete::delete_link(&crate::resolve::resolve(&endpoint.namespace, None)?, &endpoint.link) {
-                        Ok(()) => error,
-                        Err(rollback) => error.with_note(format_args!("removing link \"{}\" also failed: {rollback}", endpoint.link)),
-                    });
+                    return Err(remove_link(spaces, endpoint, error));
                 }
             }
         }
@@ -166,7 +163,7 @@ fn settings(spaces: &mut Namespaces, id: NsId, endpoint: &Endpoint, index: i32, 
     }
 }
 
-/// Names the end whose name is taken, which `EEXIST` alone does not say.
+/// Adds to an `EEXIST` error the end whose name is taken, which the errno alone lacks.
 fn explain_create_error(
     spaces: &mut Namespaces,
     what: &str,
@@ -262,7 +259,7 @@ fn enable_ipv6(spaces: &mut Namespaces, id: NsId, endpoint: &Endpoint) -> Result
 ///
 /// Without `--atomic` the link also goes down in the same request. A group change on an
 /// up link makes the kernel walk the namespace's IPv6 routes, and the table is largest
-/// before any link goes; on a down link the change notifies nobody. `--atomic` leaves
+/// before any link goes. On a down link the change sends no notification. `--atomic` leaves
 /// the link up, so that undoing the line needs no record of its flags.
 fn delete(spaces: &mut Namespaces, namespace: &Namespace, name: &str, options: &Options, atomic: bool) -> Result<()> {
     let id = spaces.open(namespace, options.wait)?;
@@ -328,4 +325,16 @@ fn join_create_group(spaces: &mut Namespaces, endpoint: &Endpoint, options: &Opt
     record.created = true;
     record.created_links += 1;
     Ok(())
+}
+
+/// Deletes the link of `endpoint` after `error`, which takes a veth peer with it, and
+/// returns `error` with the outcome when that fails too.
+fn remove_link(spaces: &mut Namespaces, endpoint: &Endpoint, error: Error) -> Error {
+    let removed = spaces
+        .open(&endpoint.namespace, None)
+        .and_then(|id| crate::ops::delete::delete_link(spaces.netns(id), &endpoint.link));
+    match removed {
+        Ok(()) => error,
+        Err(rollback) => error.with_note(format_args!("removing link \"{}\" also failed: {rollback}", endpoint.link)),
+    }
 }

@@ -64,8 +64,8 @@ struct Run {
 }
 
 impl Run {
-    /// Runs the lines until the end of input, or until a line fails and the mode says to
-    /// stop; that line's error is returned.
+    /// Runs the lines until the end of input, or until a line fails in a mode that stops
+    /// there. Returns that line's error.
     fn lines(&mut self, mut reader: Box<dyn BufRead>, defaults: &Options) -> Result<()> {
         let mut buffer = Vec::new();
         let mut number: u64 = 0;

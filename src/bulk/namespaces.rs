@@ -20,7 +20,7 @@ const MAX_OPEN: usize = 16;
 /// name and a path, say) that reach one namespace share one record.
 pub type NsId = (u64, u64);
 
-/// What a bulk run did in one namespace, kept until the end of the run.
+/// Record of a bulk run's work in one namespace, kept until the end of the run.
 #[derive(Debug)]
 pub struct NsRecord {
     /// Designator to reopen the namespace with once its cache entry is gone.
@@ -168,7 +168,7 @@ impl Namespaces {
         &self.entry(id).netns
     }
 
-    /// The socket and namespace of `id` together, for calls that need both.
+    /// Returns the socket and namespace of `id` together, for calls that need both.
     pub fn socket_and_netns(&mut self, id: NsId) -> (&mut Socket, &Netns) {
         let entry = self.entry(id);
         (&mut entry.socket, &entry.netns)
@@ -213,7 +213,7 @@ fn first_record(designator: &Namespace, netns: &Netns, socket: &mut Socket) -> R
         }
     })?;
     // Starting from the process id keeps two bulk runs at once in one namespace apart in
-    // the common case; the dump above rules out groups that links already use.
+    // the common case. The dump above rules out groups that links already use.
     // NOTE: a link that another program moves into one of these groups during the run
     // would be brought up, regrouped or deleted with koko's own links.
     let start = 0x4b4b_0000 | (std::process::id() & 0x7fff) << 1;
