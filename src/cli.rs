@@ -38,7 +38,7 @@ FIELD, in any order, at most one mac and one mirror per endpoint:
   address, e.g. -d web:eth1:10.0.0.1/24 or -n ns1:eth1:fd00::1/64.
 
 LINK-KIND, given with exactly one ENDPOINT, creates LINK on PARENT, an interface in
-koko's own netns, and moves it to the ENDPOINT's netns:
+koko's own netns, directly inside the ENDPOINT's netns:
   -x PARENT,REMOTE,VNI[,KEY=VALUE...]
                   vxlan to REMOTE (IPv4 or IPv6, unicast or multicast) with VNI 0 to
                   16777215; older colon form PARENT:REMOTE:VNI for an IPv4 REMOTE.

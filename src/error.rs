@@ -17,12 +17,12 @@ impl Error {
         Error { message: message.into(), errno: None }
     }
 
-    /// Wraps a netlink failure: `what` says what koko was doing ("create veth pair ...").
+    /// Wraps a netlink failure. `what` names the operation that failed ("create veth pair ...").
     pub fn netlink(what: impl fmt::Display, error: &koko_netlink::Error) -> Self {
         Error { message: format!("failed to {what}: {error}"), errno: error.errno() }
     }
 
-    /// Wraps an I/O failure: `what` says what koko was doing ("open /run/netns/red").
+    /// Wraps an I/O failure. `what` names the operation that failed ("open /run/netns/red").
     pub fn io(what: impl fmt::Display, error: &std::io::Error) -> Self {
         let text = error.to_string();
         let text = match text.rfind(" (os error ") {

@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 use crate::netns::Netns;
 use crate::ops::{self, End, LinkOptions};
 use crate::plan::{Action, Endpoint, Options, Plan};
-use crate::resolve::resolve;
+use crate::resolve::{check_still_running, resolve, resolve_until, Deadline};
 use std::net::IpAddr;
 
 /// Carries out `plan`. `Help` and `Version` print nothing here: `main` handles them.
@@ -16,11 +16,14 @@ pub fn run(plan: &Plan) -> Result<()> {
             let netns = resolve(&endpoint.namespace, options.wait)?;
             let addrs = addresses(endpoint);
             let end = end(&netns, endpoint, &addrs);
-            ops::interface::create_interface(&end, kind, &link_options(options))
+            ops::interface::create_interface(&end, kind, &link_options(options))?;
+            attach_mirrors(&[(endpoint, &netns)], || ops::delete::delete_link(&netns, &endpoint.link))?;
+            check_still_running(&endpoint.namespace, &netns)
+                .map_err(|error| undo(error, &netns, &endpoint.link, "link"))
         }
         Action::Delete { namespace, link } => {
             let netns = resolve(namespace, options.wait)?;
-            ops::delete::delete_link(&netns, link)
+            delete_with_mirrors(&netns, link)
         }
         Action::Bulk { source, on_error } => crate::bulk::run(source, *on_error, options),
         Action::Help | Action::Version => Ok(()),
@@ -36,8 +39,9 @@ fn addresses(endpoint: &Endpoint) -> Vec<(IpAddr, u8)> {
 }
 
 fn connect_veth(a: &Endpoint, b: &Endpoint, options: &Options) -> Result<()> {
-    let netns_a = resolve(&a.namespace, options.wait)?;
-    let netns_b = resolve(&b.namespace, options.wait)?;
+    let deadline = options.wait.map(Deadline::after);
+    let netns_a = resolve_until(&a.namespace, deadline.as_ref())?;
+    let netns_b = resolve_until(&b.namespace, deadline.as_ref())?;
     if a.link == b.link && netns_a.same_as(&netns_b) {
         return Err(Error::new(format!(
             "both ends are named \"{}\" and {} and {} are the same namespace",
@@ -48,7 +52,72 @@ fn connect_veth(a: &Endpoint, b: &Endpoint, options: &Options) -> Result<()> {
     let addrs_b = addresses(b);
     let end_a = end(&netns_a, a, &addrs_a);
     let end_b = end(&netns_b, b, &addrs_b);
-    ops::veth::create_veth(&end_a, &end_b, &link_options(options))
+    ops::veth::create_veth(&end_a, &end_b, &link_options(options))?;
+    // Deleting end a takes end b with it.
+    attach_mirrors(&[(a, &netns_a), (b, &netns_b)], || ops::delete::delete_link(&netns_a, &a.link))?;
+    check_still_running(&a.namespace, &netns_a)
+        .and_then(|()| check_still_running(&b.namespace, &netns_b))
+        .map_err(|error| undo(error, &netns_a, &a.link, "veth pair"))
+}
+
+/// Deletes `link` after a check failed, so that a failed run leaves nothing behind. The
+/// namespace is still reachable through koko's descriptor even when its container has
+/// exited, and deleting one veth end removes its peer too.
+fn undo(error: Error, netns: &Netns, link: &str, kind: &str) -> Error {
+    match delete_with_mirrors(netns, link) {
+        Ok(()) => error.with_note(format_args!("deleted the new {kind} \"{link}\" again")),
+        Err(undo_error) => error.with_note(format_args!("removing the new {kind} \"{link}\" also failed: {undo_error}")),
+    }
+}
+
+/// Sets up the mirrors that `endpoints` request, once their links exist. If one fails,
+/// the mirrors already set up are removed and `delete_link` removes the new link, so the
+/// command leaves nothing behind.
+fn attach_mirrors(endpoints: &[(&Endpoint, &Netns)], delete_link: impl FnOnce() -> Result<()>) -> Result<()> {
+    let mut attached: Vec<(ops::mirror::MirrorUndo, &Netns)> = Vec::new();
+    for &(endpoint, netns) in endpoints {
+        let Some(mirror) = &endpoint.mirror else {
+            continue;
+        };
+        let outcome = netns.socket().and_then(|mut socket| ops::mirror::attach(netns, &mut socket, mirror, &endpoint.link));
+        let mut error = match outcome {
+            Ok(undo) => {
+                attached.push((undo, netns));
+                continue;
+            }
+            Err(error) => error,
+        };
+        for (undo, netns) in attached.iter().rev() {
+            let undone = netns.socket().and_then(|mut socket| undo.undo(netns, &mut socket));
+            if let Err(undo_error) = undone {
+                error = error.with_note(format_args!("removing an earlier mirror also failed: {undo_error}"));
+            }
+        }
+        if let Err(delete_error) = delete_link() {
+            error = error.with_note(format_args!("removing the new link also failed: {delete_error}"));
+        }
+        return Err(error);
+    }
+    Ok(())
+}
+
+/// Deletes link `name` in `netns` together with koko's filters that mirror traffic to it
+/// (or to a link that is already gone), and the `clsact` qdiscs that koko added for them.
+///
+/// The filters are found first, because the kernel stops reporting the target's index
+/// once the target is deleted. They are removed after the link, so a failed deletion
+/// changes nothing.
+///
+/// NOTE: deleting one veth end also deletes its peer in another namespace, and filters
+/// there that mirror to the peer stay, with no target, until a later delete in that
+/// namespace removes them.
+fn delete_with_mirrors(netns: &Netns, name: &str) -> Result<()> {
+    let mut socket = netns.socket()?;
+    let target = ops::require_link(&mut socket, netns, name)?;
+    let mirrors = ops::mirror::find_mirrors_to(netns, &mut socket, target.index)?;
+    ops::delete::delete_link(netns, name)?;
+    ops::mirror::remove_filters(netns, &mut socket, &mirrors)
+        .map_err(|error| error.with_note(format_args!("link \"{name}\" itself was deleted")))
 }
 
 fn end<'a>(netns: &'a Netns, endpoint: &'a Endpoint, addrs: &'a [(IpAddr, u8)]) -> End<'a> {

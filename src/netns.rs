@@ -38,25 +38,41 @@ fn open_readonly(path: &Path) -> io::Result<OwnedFd> {
 impl Netns {
     /// Opens the namespace file at `path` and checks that it is a network namespace.
     pub fn open(path: &Path, label: String) -> Result<Netns> {
+        let described = shown_with_path(&label, path);
         let fd = match open_readonly(path) {
             Ok(fd) => fd,
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) && described == label => {
+                return Err(Error::not_found(format!("{label} not found")))
+            }
             Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
                 return Err(Error::not_found(format!("{label} not found: {} does not exist", path.display())))
             }
-            Err(e) => return Err(Error::io(format_args!("open {label} ({})", path.display()), &e)),
+            Err(e) => return Err(Error::io(format_args!("open {described}"), &e)),
         };
         // SAFETY: the ioctl takes no argument and only reads the descriptor.
         let kind = unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_NSTYPE as _) };
         if kind < 0 {
             let error = io::Error::last_os_error();
-            return Err(Error::new(format!(
-                "{label} ({}) is not a namespace file: {}",
-                path.display(),
-                strip_errno(&error)
-            )));
+            if is_empty_regular_file(&fd) {
+                // `ip netns add` creates an empty file and then bind-mounts the new
+                // namespace on it. Opened in between, the file counts as a namespace that
+                // does not exist yet, so `--wait` polls on instead of failing.
+                return Err(Error::not_found(format!(
+                    "{described} is not a namespace file: it is empty, as `ip netns add` leaves \
+                     it until the namespace is mounted on it (--wait SECONDS waits for that)"
+                )));
+            }
+            // The ioctl fails with ENOTTY on every file outside nsfs, such as regular
+            // files and directories. Its text ("Inappropriate ioctl") would only confuse.
+            if error.raw_os_error() == Some(libc::ENOTTY) {
+                return Err(Error::new(format!(
+                    "{described} is not a namespace file (expected a file such as /run/netns/NAME or /proc/PID/ns/net)"
+                )));
+            }
+            return Err(Error::new(format!("{described} is not a namespace file: {}", strip_errno(&error))));
         }
         if kind != libc::CLONE_NEWNET {
-            return Err(Error::new(format!("{label} ({}) is not a network namespace", path.display())));
+            return Err(Error::new(format!("{described} is not a network namespace")));
         }
         Ok(Netns { fd, label })
     }
@@ -129,6 +145,17 @@ impl Netns {
     }
 }
 
+/// Returns `label (path)`, or `label` alone when the label already ends with the path,
+/// as `netns file /some/path` does.
+fn shown_with_path(label: &str, path: &Path) -> String {
+    let path = path.display().to_string();
+    if label.ends_with(&path) {
+        label.to_owned()
+    } else {
+        format!("{label} ({path})")
+    }
+}
+
 fn strip_errno(error: &io::Error) -> String {
     let text = error.to_string();
     match text.rfind(" (os error ") {
@@ -137,14 +164,23 @@ fn strip_errno(error: &io::Error) -> String {
     }
 }
 
-fn stat_id(fd: &OwnedFd) -> Option<(u64, u64)> {
+fn fstat(fd: &OwnedFd) -> Option<libc::stat> {
     // SAFETY: stat is plain data, so all-zero is valid; fstat fills it.
     let mut stat: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: fd is open and stat points at a live struct.
     if unsafe { libc::fstat(fd.as_raw_fd(), &mut stat) } != 0 {
         return None;
     }
+    Some(stat)
+}
+
+fn stat_id(fd: &OwnedFd) -> Option<(u64, u64)> {
+    let stat = fstat(fd)?;
     Some((stat.st_dev as u64, stat.st_ino as u64))
+}
+
+fn is_empty_regular_file(fd: &OwnedFd) -> bool {
+    fstat(fd).is_some_and(|stat| stat.st_mode & libc::S_IFMT == libc::S_IFREG && stat.st_size == 0)
 }
 
 fn set_netns(fd: &OwnedFd) -> io::Result<()> {

@@ -322,7 +322,38 @@ pub fn build(args: Args) -> Result<Plan, Error> {
     } else {
         build_veth(args)?
     };
+    check_ipv6_mtu(&action, &options)?;
     Ok(Plan { action, options })
+}
+
+/// Smallest MTU of a link that carries IPv6 (RFC 8200); below it the kernel keeps no IPv6
+/// state for the link, so an IPv6 address could only fail after the link exists.
+pub const MIN_IPV6_MTU: u32 = 1280;
+
+fn check_ipv6_mtu(action: &Action, options: &Options) -> Result<(), Error> {
+    let (endpoints, mtu): (Vec<&Endpoint>, Option<u32>) = match action {
+        Action::Veth { a, b } => (vec![a, b], options.mtu),
+        Action::Interface { endpoint, kind } => {
+            let kind_mtu = match kind {
+                LinkKind::Vxlan(vxlan) => vxlan.mtu,
+                _ => None,
+            };
+            (vec![endpoint], options.mtu.or(kind_mtu))
+        }
+        _ => return Ok(()),
+    };
+    let Some(mtu) = mtu.filter(|&mtu| mtu < MIN_IPV6_MTU) else {
+        return Ok(());
+    };
+    for endpoint in endpoints {
+        if let Some(net) = endpoint.addrs.iter().find(|net| net.addr.is_ipv6()) {
+            return Err(Error::new(format!(
+                "MTU {mtu} is too small for IPv6 address {net} on \"{}\" (IPv6 needs an MTU of at least {MIN_IPV6_MTU})",
+                endpoint.link
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn build_options(args: &Args) -> Result<Options, Error> {
@@ -918,6 +949,16 @@ mod tests {
         let message = error(&["-c", "eth0", "-V", "eth0,5"]);
         assert!(message.contains("also the parent of -V"), "{message}");
         plan_of(&["-n", "ns1,eth0", "-V", "eth0,5"]);
+    }
+
+    #[test]
+    fn small_mtu_with_ipv6_rejected() {
+        let message = error(&["-n", "A,a,fd00::1/64", "-n", "B,b", "--mtu", "1279"]);
+        assert!(message.contains("too small for IPv6 address fd00::1/64"), "{message}");
+        let message = error(&["-n", "A,a,fd00::1/64", "-x", "eth0,192.0.2.2,1,mtu=1000"]);
+        assert!(message.contains("at least 1280"), "{message}");
+        assert!(plan_of(&["-n", "A,a,10.0.0.1/24", "-n", "B,b", "--mtu", "1000"]).options.mtu == Some(1000));
+        assert!(plan_of(&["-n", "A,a,fd00::1/64", "-n", "B,b", "--mtu", "1280"]).options.mtu == Some(1280));
     }
 
     #[test]

@@ -7,33 +7,92 @@ use crate::runtime;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Longest pause between two attempts while `--wait` polls for an endpoint.
+/// Maximum pause between two attempts while `--wait` polls for an endpoint.
 const MAX_POLL_INTERVAL: Duration = Duration::from_millis(100);
 
+/// First pause while polling. It doubles after each attempt up to [`MAX_POLL_INTERVAL`],
+/// so an endpoint that appears at once is seen at once and a long wait makes about ten
+/// attempts a second.
+const FIRST_POLL_INTERVAL: Duration = Duration::from_millis(5);
+
+/// The end of a `--wait` period. A command resolves all its endpoints against one
+/// deadline, so `--wait 10` bounds the whole wait to 10 s, not 10 s per endpoint.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    at: Instant,
+    wait: Duration,
+}
+
+impl Deadline {
+    /// Starts a `--wait` period of `wait` from now.
+    pub fn after(wait: Duration) -> Deadline {
+        Deadline { at: Instant::now() + wait, wait }
+    }
+}
+
 /// Opens the network namespace that `namespace` designates. With `wait`, an endpoint that
-/// does not exist yet (namespace file, process or container) is polled for until the
-/// deadline; other errors are returned at once.
+/// does not exist yet (namespace file, process or container) is polled for until `wait`
+/// has passed, and other errors are returned at once. A command with several endpoints
+/// calls [`resolve_until`] with one [`Deadline`] instead.
 pub fn resolve(namespace: &Namespace, wait: Option<Duration>) -> Result<Netns> {
-    let Some(wait) = wait else {
+    resolve_until(namespace, wait.map(Deadline::after).as_ref())
+}
+
+/// Opens the network namespace that `namespace` designates, polling until `deadline` while
+/// it does not exist yet. Without a deadline a missing endpoint is an error at once.
+///
+/// "Does not exist yet" covers a missing namespace file, process or container, a
+/// container that is not running, and a namespace file that `ip netns add` has created
+/// but not yet mounted the namespace on.
+pub fn resolve_until(namespace: &Namespace, deadline: Option<&Deadline>) -> Result<Netns> {
+    let Some(deadline) = deadline else {
         return resolve_once(namespace);
     };
-    let deadline = Instant::now() + wait;
-    let mut interval = Duration::from_millis(5);
+    let mut interval = FIRST_POLL_INTERVAL;
     loop {
         match resolve_once(namespace) {
             Err(error) if error.is_not_found() => {
                 let now = Instant::now();
-                if now >= deadline {
+                if now >= deadline.at {
                     return Err(Error::not_found(format!(
-                        "{error} (waited {:.1} s with --wait)",
-                        wait.as_secs_f64()
+                        "{error}; timed out after --wait {} s",
+                        deadline.wait.as_secs_f64()
                     )));
                 }
-                thread::sleep(interval.min(deadline - now));
+                thread::sleep(interval.min(deadline.at - now));
                 interval = (interval * 2).min(MAX_POLL_INTERVAL);
             }
             outcome => return outcome,
         }
+    }
+}
+
+/// Checks, after koko changed `netns`, that the process or container behind `namespace`
+/// still runs in it. When a container exits or restarts while koko works, its old
+/// namespace and every link koko made there vanish once koko closes the descriptor, so
+/// reporting success would be wrong.
+///
+/// Named namespaces, paths and koko's own namespace always pass, because a bind mount or
+/// koko itself keeps them alive. A container or process that is gone, or that now runs in
+/// another namespace, fails.
+pub fn check_still_running(namespace: &Namespace, netns: &Netns) -> Result<()> {
+    let subject = match namespace {
+        Namespace::Current | Namespace::Named(_) | Namespace::Path(_) => return Ok(()),
+        Namespace::Pid(pid) => format!("process {pid}"),
+        Namespace::Docker(name) => format!("container \"{name}\""),
+        Namespace::Crio(id) => format!("CRI-O container \"{id}\""),
+    };
+    match resolve_once(namespace) {
+        Ok(now) if now.same_as(netns) => Ok(()),
+        Ok(_) => Err(Error::new(format!(
+            "{subject} restarted while koko was working: it runs in a new network namespace, not in the one koko changed"
+        ))),
+        Err(error) if error.is_not_found() => {
+            Err(Error::new(format!("{subject} stopped while koko was working: {error}")))
+        }
+        Err(error) => Err(Error::new(format!(
+            "failed to check that {subject} still runs after koko changed its network namespace: {error}"
+        ))),
     }
 }
 

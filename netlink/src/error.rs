@@ -18,7 +18,7 @@ pub const NLMSGERR_ATTR_MISS_NEST: u16 = 6;
 pub struct Ack {
     /// Positive errno value, or 0 for success.
     pub errno: i32,
-    /// Header of the request this answers.
+    /// Header of the request that this message acknowledges.
     pub request: Header,
     /// The kernel's extended-ACK sentence, when it sent one.
     pub message: Option<String>,
@@ -115,7 +115,7 @@ pub enum Error {
     Encode(EncodeError),
     /// The kernel rejected the request.
     Kernel(KernelError),
-    /// The kernel's reply did not parse; the text says what was wrong.
+    /// The kernel's reply could not be parsed. The text names the defect.
     Malformed(&'static str),
     /// A dump changed while it was read (`NLM_F_DUMP_INTR`); it can be retried.
     DumpInterrupted,

@@ -179,7 +179,7 @@ impl Socket {
             if header.msg_flags & libc::MSG_TRUNC != 0 {
                 return Err(Error::Malformed("a datagram was larger than the receive buffer"));
             }
-            // Only the kernel (port 0) may answer; drop anything another process sent.
+            // Only the kernel (port 0) sends replies, so datagrams from other processes are dropped.
             if from.nl_pid != 0 {
                 continue;
             }
@@ -290,7 +290,7 @@ impl Socket {
             let bytes = self.receive()?;
             let mut messages = MessageIter::new(bytes);
             for message in messages.by_ref() {
-                // Replies to earlier requests whose ACK nobody waited for are skipped.
+                // Replies to earlier requests whose ACK was not awaited are skipped.
                 if message.header.seq != seq || message.header.port != port {
                     continue;
                 }
@@ -310,7 +310,7 @@ impl Socket {
                         }
                     }
                     NLMSG_DONE if dump => {
-                        // The payload of NLMSG_DONE holds an error code for failed dumps.
+                        // The payload of NLMSG_DONE contains an error code for failed dumps.
                         let code = message.payload.get(..4).map(|b| i32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
                         if let Some(code) = code.filter(|&code| code < 0) {
                             let ack = Ack { errno: code.checked_neg().unwrap_or(i32::MAX), ..Ack::default() };

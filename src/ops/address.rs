@@ -6,10 +6,11 @@ use koko_netlink::addr::{self, AddressInfo, IFA_F_DADFAILED, IFA_F_NODAD, IFA_F_
 use koko_netlink::Socket;
 use std::fs;
 use std::net::IpAddr;
+use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Longest wait for duplicate address detection. The kernel's default is one probe
+/// Maximum wait for duplicate address detection. The kernel's default is one probe
 /// (`dad_transmits`) answered within one second (`retrans_time_ms`), after a random delay
 /// of up to one second; this leaves room for slower settings.
 const DAD_TIMEOUT: Duration = Duration::from_secs(15);
@@ -40,23 +41,32 @@ pub fn add_addresses(
 }
 
 /// Sets `disable_ipv6` to 0 for link `name` if it is 1, as it is in namespaces whose
-/// `net.ipv6.conf.default.disable_ipv6` is set; the kernel rejects IPv6 addresses otherwise.
+/// `net.ipv6.conf.default.disable_ipv6` is set. The kernel rejects IPv6 addresses otherwise.
 fn enable_ipv6(netns: &Netns, name: &str) -> Result<()> {
     let _inside = netns.enter()?;
     let path = format!("/proc/sys/net/ipv6/conf/{name}/disable_ipv6");
     let current = match fs::read_to_string(&path) {
         Ok(value) => value,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::new(format!(
-                "cannot add IPv6 addresses to link \"{name}\" in {netns}: the kernel has IPv6 turned off ({path} is missing)"
-            )))
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(no_ipv6_state(netns, name, &path)),
         Err(e) => return Err(Error::io(format_args!("read {path} in {netns}"), &e)),
     };
     if current.trim() == "0" {
         return Ok(());
     }
     fs::write(&path, "0").map_err(|e| Error::io(format_args!("enable IPv6 on link \"{name}\" in {netns} ({path})"), &e))
+}
+
+/// Explains why link `name` has no `/proc/sys/net/ipv6/conf/NAME` directory.
+///
+/// With IPv6 in the kernel, the directory is missing when the kernel keeps no IPv6 state
+/// for the link. For a veth that means an MTU below the IPv6 minimum of 1280 bytes.
+fn no_ipv6_state(netns: &Netns, name: &str, path: &str) -> Error {
+    let reason = if Path::new("/proc/sys/net/ipv6/conf/all").exists() {
+        "the kernel keeps no IPv6 state for it, which happens when its MTU is below the IPv6 minimum of 1280 bytes".to_owned()
+    } else {
+        format!("the kernel has IPv6 turned off ({path} is missing)")
+    };
+    Error::new(format!("cannot add IPv6 addresses to link \"{name}\" in {netns}: {reason}"))
 }
 
 /// Waits until none of the IPv6 `addrs` on link `index` is tentative. An address whose

@@ -4,6 +4,7 @@
 pub mod address;
 pub mod delete;
 pub mod interface;
+pub mod mirror;
 pub mod veth;
 
 use crate::error::{Error, Result};

@@ -215,7 +215,7 @@ pub fn delete_group(group: u32) -> Result<MessageBuilder, EncodeError> {
     Ok(msg)
 }
 
-/// Builds `RTM_GETLINK` for one link; the kernel answers with one `RTM_NEWLINK`.
+/// Builds `RTM_GETLINK` for one link. The kernel replies with one `RTM_NEWLINK`.
 pub fn get(link: LinkRef<'_>) -> Result<MessageBuilder, EncodeError> {
     existing(RTM_GETLINK, 0, link, IfInfoMsg::default())
 }

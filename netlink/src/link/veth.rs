@@ -1,5 +1,5 @@
 //! veth pairs: the peer is described inside `IFLA_INFO_DATA` by `VETH_INFO_PEER`, which
-//! holds a whole `ifinfomsg` followed by the peer's own link attributes.
+//! contains a whole `ifinfomsg` followed by the peer's own link attributes.
 
 use super::{create, LinkSettings};
 use crate::message::{EncodeError, MessageBuilder};
