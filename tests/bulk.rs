@@ -117,15 +117,32 @@ fn mixed_file_creates_every_link() {
     }
     let sb = sandbox_ab();
     let pid = sb.spawn_sleeper_netns();
+    sb.ip(&["link", "add", "p0", "type", "veth", "peer", "name", "p0peer"]);
+    sb.ip(&["link", "set", "p0", "up"]);
+    sb.ip(&["link", "set", "p0peer", "up"]);
+    // Kernels without the 8021q module cannot make vlan links; those lines become veth lines.
+    let probe = sb.run("ip", &["link", "add", "link", "p0", "name", "probe", "type", "vlan", "id", "99"]);
+    let vlan = probe.success();
+    if vlan {
+        sb.ip(&["link", "del", "probe"]);
+    } else {
+        eprintln!("vlan lines left out: the kernel cannot make vlan links");
+    }
     let mut lines = vec!["# mixed kinds of endpoints".to_string(), String::new()];
     for i in 0..500 {
-        let line = match i % 5 {
+        let line = match (i % 25, i % 5) {
+            (5, _) => format!("-n A,m{i},{} -M p0,bridge", v4(i, 1)),
+            (10, _) => format!("-n B,x{i},{} -x p0,192.0.2.9,{i}", v4(i, 1)),
+            (15, _) if vlan => format!("-n A,v{i},{} -V p0,{}", v4(i, 1), i / 25 + 1),
+            (20, _) => format!("-n A,a{i},{},mirror:both:a{} -n B,b{i},{}", v4(i, 1), i - 2, v4(i, 2)),
+            (_, remainder) => match remainder {
             0 => format!("-n A,a{i},{} -p {pid},p{i},{}", v4(i, 1), v4(i, 2)),
             1 => format!("-n A,a{i},fd00::{i:x}:1/112 -n B,b{i},fd00::{i:x}:2/112 --nodad"),
             2 => format!("{}  # trailing comment", pair_line(i)),
             3 => format!("--mtu 1400 {}", pair_line(i)),
             4 => format!("-c c{i},{} -n B,b{i},{}", v4(i, 1), v4(i, 2)),
             _ => pair_line(i),
+            },
         };
         lines.push(line);
     }
@@ -139,8 +156,19 @@ fn mixed_file_creates_every_link() {
     let p_output = sb.run("nsenter", &["--target", &pid_text, "--net", "--", "ip", "-o", "addr", "show"]);
     p_output.assert_success();
     for i in 0..500 {
-        match i % 5 {
-            0 => {
+        match (i % 25, i % 5) {
+            (5, _) => assert_link(&a, "A", &format!("m{i}"), &v4(i, 1)),
+            (10, _) => assert_link(&b, "B", &format!("x{i}"), &v4(i, 1)),
+            (15, _) if vlan => assert_link(&a, "A", &format!("v{i}"), &v4(i, 1)),
+            (20, _) => {
+                assert_link(&a, "A", &format!("a{i}"), &v4(i, 1));
+                assert_link(&b, "B", &format!("b{i}"), &v4(i, 2));
+                let source = format!("a{}", i - 2);
+                let filters = sb.run("tc", &["-n", "A", "filter", "show", "dev", &source, "ingress"]);
+                filters.assert_success();
+                assert!(filters.stdout.contains("mirred"), "no mirror on {source}:\n{filters}");
+            }
+            (_, 0) => {
                 assert_link(&a, "A", &format!("a{i}"), &v4(i, 1));
                 let expected = format!("p{i}");
                 assert!(
@@ -149,11 +177,11 @@ fn mixed_file_creates_every_link() {
                     v4(i, 2)
                 );
             }
-            1 => {
+            (_, 1) => {
                 assert_link(&a, "A", &format!("a{i}"), &format!("fd00::{i:x}:1/112"));
                 assert_link(&b, "B", &format!("b{i}"), &format!("fd00::{i:x}:2/112"));
             }
-            4 => {
+            (_, 4) => {
                 assert_link(&own, "the sandbox", &format!("c{i}"), &v4(i, 1));
                 assert_link(&b, "B", &format!("b{i}"), &v4(i, 2));
             }

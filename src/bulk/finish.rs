@@ -4,6 +4,7 @@
 
 use super::namespaces::{dump_links, NsId, Namespaces};
 use crate::error::{Error, Result};
+use crate::netns::Netns;
 use koko_netlink::addr::{self, AddressInfo, IFA_F_DADFAILED, IFA_F_TENTATIVE};
 use koko_netlink::link::{self, LinkRef, IFF_UP};
 use koko_netlink::{MessageBuilder, Socket};
@@ -79,19 +80,21 @@ pub fn flush_deletes(spaces: &mut Namespaces) -> Result<()> {
 }
 
 /// Finishes a run that keeps its work: pending deletes go, and in every namespace the
-/// created links come up together, pass duplicate address detection and return to
-/// group 0.
+/// created links come up, return to group 0 and pass duplicate address detection.
 pub fn finish(spaces: &mut Namespaces) -> Result<()> {
     let mut failures = Failures::default();
     if let Err(error) = flush_deletes(spaces) {
         failures.add(error);
     }
-    // Returning a link to group 0 makes the kernel walk the namespace's IPv6 routes if
-    // the link has a carrier (checked with perf on Linux 6.18), and the table grows with
-    // every link that came up. A veth end has no carrier while its peer is down. So the
-    // namespaces with the most new links come up first and are regrouped at once, while
-    // the peers in later namespaces are still down. Namespaces that wait for duplicate
-    // address detection are regrouped last, because DAD needs every peer up.
+
+    // Changing an up link that has a carrier makes the kernel walk the namespace's IPv6
+    // routes (seen with perf on Linux 6.18), and the table grows with every link that
+    // gets a carrier. A veth end has no carrier while its peer is down. So the namespace
+    // with the most new links comes up first, with one request for its whole group, and
+    // is regrouped while the peers elsewhere are still down. In every later namespace
+    // the links are regrouped while down, which sends no notification, and then come up one
+    // by one: each of those walks the table as it has grown so far, where a group "up"
+    // followed by regrouping would walk the full table for every link.
     let mut created: Vec<(u64, NsId)> = Vec::new();
     for id in spaces.touched() {
         let record = spaces.record(id);
@@ -99,42 +102,78 @@ pub fn finish(spaces: &mut Namespaces) -> Result<()> {
             created.push((record.created_links, id));
         }
     }
-    created.sort_by(|a, b| b.0.cmp(&a.0));
+    created.sort_by_key(|&(count, _)| std::cmp::Reverse(count));
+
+    // Duplicate address detection needs every peer up, so it is waited for at the end.
     let mut waiting = Vec::new();
-    for &(_, id) in &created {
-        if let Err(error) = spaces.reopen(id).and_then(|()| bring_up(spaces, id)) {
-            failures.add(error);
-            continue;
-        }
-        if spaces.record(id).needs_dad {
-            waiting.push(id);
-        } else if let Err(error) = settle(spaces, id) {
-            failures.add(error);
+    for (position, &(_, id)) in created.iter().enumerate() {
+        let outcome = spaces.reopen(id).and_then(|()| {
+            if position == 0 {
+                up_by_group(spaces, id)
+            } else {
+                up_one_by_one(spaces, id)
+            }
+        });
+        match outcome {
+            Ok(members) => {
+                let record = spaces.record(id);
+                record.created = false;
+                record.created_links = 0;
+                if record.needs_dad {
+                    waiting.push((id, members));
+                }
+            }
+            Err(error) => failures.add(error),
         }
     }
-    for id in waiting {
-        if let Err(error) = spaces.reopen(id).and_then(|()| settle(spaces, id)) {
+    for (id, mut members) in waiting {
+        let waited = spaces.reopen(id).and_then(|()| {
+            let (socket, netns) = spaces.socket_and_netns(id);
+            wait_for_dad(socket, netns, &mut members)
+        });
+        spaces.record(id).needs_dad = false;
+        if let Err(error) = waited {
             failures.add(error);
         }
     }
     failures.into_result()
 }
 
-fn bring_up(spaces: &mut Namespaces, id: NsId) -> Result<()> {
+/// Brings the create group of `id` up with one request and returns its links to group
+/// 0. Returns the links, sorted by index.
+fn up_by_group(spaces: &mut Namespaces, id: NsId) -> Result<Vec<(i32, String)>> {
     let group = spaces.record(id).create_group;
     let (socket, netns) = spaces.socket_and_netns(id);
     request_group(socket, link::set_group_flags(group, IFF_UP, IFF_UP))
-        .map_err(|e| Error::netlink(format_args!("bring up the new links in {netns}"), &e))
+        .map_err(|e| Error::netlink(format_args!("bring up the new links in {netns}"), &e))?;
+    let members = members_of(socket, netns, group)?;
+    reset_groups(socket, netns, &members)?;
+    Ok(members)
 }
 
-/// Waits for duplicate address detection where needed and returns the created links of
-/// `id` to group 0.
-fn settle(spaces: &mut Namespaces, id: NsId) -> Result<()> {
-    let (group, needs_dad) = {
-        let record = spaces.record(id);
-        (record.create_group, record.needs_dad)
-    };
+/// Returns the links of the create group of `id` to group 0 while they are down, then
+/// brings each up. Returns the links, sorted by index.
+fn up_one_by_one(spaces: &mut Namespaces, id: NsId) -> Result<Vec<(i32, String)>> {
+    let group = spaces.record(id).create_group;
     let (socket, netns) = spaces.socket_and_netns(id);
+    let members = members_of(socket, netns, group)?;
+    reset_groups(socket, netns, &members)?;
+
+    let mut requests = Vec::with_capacity(members.len());
+    for (index, name) in &members {
+        let request = link::set_flags(LinkRef::Index(*index), IFF_UP, IFF_UP)
+            .map_err(|e| Error::new(format!("failed to encode bringing up link \"{name}\": {e}")))?;
+        requests.push(request);
+    }
+    if let Err((position, error)) = socket.request_all(&mut requests) {
+        let name = members.get(position).map_or("", |(_, name)| name.as_str());
+        return Err(Error::netlink(format_args!("bring up link \"{name}\" in {netns}"), &error));
+    }
+    Ok(members)
+}
+
+/// Lists the links in `group`, sorted by index.
+fn members_of(socket: &mut Socket, netns: &Netns, group: u32) -> Result<Vec<(i32, String)>> {
     let mut members = Vec::new();
     dump_links(socket, netns, |info| {
         if info.group == Some(group) {
@@ -142,10 +181,12 @@ fn settle(spaces: &mut Namespaces, id: NsId) -> Result<()> {
         }
     })?;
     members.sort_unstable();
-    let dad = if needs_dad { wait_for_dad(socket, netns, &mut members) } else { Ok(()) };
+    Ok(members)
+}
 
+fn reset_groups(socket: &mut Socket, netns: &Netns, members: &[(i32, String)]) -> Result<()> {
     let mut requests = Vec::with_capacity(members.len());
-    for (index, name) in &members {
+    for (index, name) in members {
         let request = link::set_group(LinkRef::Index(*index), 0)
             .map_err(|e| Error::new(format!("failed to encode the group change of link \"{name}\": {e}")))?;
         requests.push(request);
@@ -154,11 +195,7 @@ fn settle(spaces: &mut Namespaces, id: NsId) -> Result<()> {
         let name = members.get(position).map_or("", |(_, name)| name.as_str());
         return Err(Error::netlink(format_args!("return link \"{name}\" in {netns} to interface group 0"), &error));
     }
-    let record = spaces.record(id);
-    record.created = false;
-    record.needs_dad = false;
-    record.created_links = 0;
-    dad
+    Ok(())
 }
 
 /// Waits until no global IPv6 address of the links in `members` is tentative. A link
@@ -166,7 +203,7 @@ fn settle(spaces: &mut Namespaces, id: NsId) -> Result<()> {
 /// `members`, and the error names it.
 // NOTE: the error cannot name the file line of that link: a bulk run keeps no per-link
 // record, so that its memory does not grow with the file.
-fn wait_for_dad(socket: &mut Socket, netns: &crate::netns::Netns, members: &mut Vec<(i32, String)>) -> Result<()> {
+fn wait_for_dad(socket: &mut Socket, netns: &Netns, members: &mut Vec<(i32, String)>) -> Result<()> {
     let deadline = Instant::now() + DAD_TIMEOUT;
     let mut failed: Option<(i32, String, std::net::IpAddr)> = None;
     loop {

@@ -80,8 +80,10 @@ fn create_veth(spaces: &mut Namespaces, a: &Endpoint, b: &Endpoint, options: &Op
             Err(error) => error,
         };
         match error.errno() {
-            // Another program took an index koko picked: list the indexes again.
-            Some(libc::EBUSY) if !refreshed => {
+            // A link that koko did not create through this path took an index koko
+            // picked: list the indexes again. The kernel reports that as EBUSY or, when
+            // neither name is taken, as EEXIST.
+            Some(libc::EBUSY | libc::EEXIST) if !refreshed && !names_taken(spaces, (id_a, a), (id_b, b)) => {
                 refreshed = true;
                 spaces.refresh_next_index(id_a)?;
                 spaces.refresh_next_index(id_b)?;
@@ -116,6 +118,19 @@ fn create_veth(spaces: &mut Namespaces, a: &Endpoint, b: &Endpoint, options: &Op
         return Err(error);
     }
     Ok(())
+}
+
+/// Returns whether either name of the new pair exists, or cannot be checked.
+fn names_taken(spaces: &mut Namespaces, (id_a, a): (NsId, &Endpoint), (id_b, b): (NsId, &Endpoint)) -> bool {
+    for (id, end) in [(id_a, a), (id_b, b)] {
+        if spaces.reopen(id).is_err() {
+            return true;
+        }
+        if !matches!(find_link(spaces.socket(id), &end.link), Ok(None)) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Returns whether a name of the new pair may be taken by a link that an earlier delete

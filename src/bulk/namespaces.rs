@@ -126,9 +126,8 @@ impl Namespaces {
         let netns = resolve(designator, wait)?;
         let id = ns_id(&netns)?;
         let mut socket = netns.socket()?;
-        if !self.records.contains_key(&id) {
-            let record = first_record(designator, &netns, &mut socket)?;
-            self.records.insert(id, record);
+        if let std::collections::hash_map::Entry::Vacant(entry) = self.records.entry(id) {
+            entry.insert(first_record(designator, &netns, &mut socket)?);
             self.order.push(id);
         }
         if self.open.len() >= MAX_OPEN {
