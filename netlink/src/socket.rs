@@ -238,7 +238,8 @@ impl Socket {
                     continue; // a late ACK of an earlier request
                 }
                 pending -= 1;
-                if ack.errno != 0 && first_error.as_ref().map_or(true, |(at, _)| *at > base + offset) {
+                let earlier_failed = matches!(&first_error, Some((at, _)) if *at < base + offset);
+                if ack.errno != 0 && !earlier_failed {
                     first_error = Some((base + offset, Error::Kernel(KernelError::from(ack))));
                 }
             }
