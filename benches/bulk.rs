@@ -18,11 +18,13 @@ use std::process::Command;
 
 const KOKO: &str = env!("CARGO_BIN_EXE_koko");
 
-/// One timed run: wall seconds, and for koko also user and system CPU seconds, peak RSS
-/// in KiB and the most descriptors open at once.
+/// One timed run: wall seconds until the tool exits, seconds until the kernel settled
+/// (0 when not measured), and for koko also user and system CPU seconds, peak RSS in KiB
+/// and the most descriptors open at once.
 #[derive(Debug, Default, Clone, Copy)]
 struct Sample {
     wall: f64,
+    settled: f64,
     user: f64,
     system: f64,
     rss_kib: u64,
@@ -82,10 +84,20 @@ fn write_inputs(dir: &Path, scenario: &str, n: usize) {
 
 /// Runs `setup`, then `timed`, in a fresh sandbox; returns the timed part's sample.
 /// `timed` may wrap koko in `$TIME`, which reports CPU and peak RSS to `$DIR/time.out`.
-fn sandbox(dir: &Path, setup: &str, timed: &str) -> Sample {
+/// When `settled` is a shell condition, the clock also runs until it holds (at most
+/// 120 s, polled every 20 ms).
+fn sandbox(dir: &Path, setup: &str, timed: &str, settled: &str) -> Sample {
+    let wait = if settled.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "i=0; until {settled}; do i=$((i+1)); [ $i -gt 6000 ] && break; sleep 0.02; done\n\
+             t2=$(date +%s%N)\necho settled $((t2 - t0))\n"
+        )
+    };
     let script = format!(
         "set -e\nmount -t tmpfs tmpfs /run/netns\ncd {dir}\nTIME=\"/usr/bin/time -o {dir}/time.out -f %U_%S_%M\"\n{setup}\n\
-         t0=$(date +%s%N)\n{timed}\nt1=$(date +%s%N)\necho wall $((t1 - t0))\n",
+         t0=$(date +%s%N)\n{timed}\nt1=$(date +%s%N)\necho wall $((t1 - t0))\n{wait}",
         dir = dir.display()
     );
     let _ = fs::remove_file(dir.join("time.out"));
@@ -102,7 +114,12 @@ fn sandbox(dir: &Path, setup: &str, timed: &str) -> Sample {
         .find_map(|line| line.strip_prefix("wall "))
         .and_then(|value| value.trim().parse().ok())
         .expect("the sandbox prints the wall time");
-    let mut sample = Sample { wall: nanos / 1e9, ..Sample::default() };
+    let settled_nanos: f64 = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("settled "))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or_default();
+    let mut sample = Sample { wall: nanos / 1e9, settled: settled_nanos / 1e9, ..Sample::default() };
     if let Ok(text) = fs::read_to_string(dir.join("time.out")) {
         let fields: Vec<&str> = text.lines().last().unwrap_or_default().trim().split('_').collect();
         if fields.len() == 3 {
@@ -126,10 +143,10 @@ fn median(mut samples: Vec<Sample>) -> Sample {
 /// Runs `timed` `runs` times and returns the median run. The kernel tears the sandbox's
 /// namespaces down in the background after each run, so a pause (an estimate: 0.5 s plus
 /// 1 ms per link) keeps that work out of the next run.
-fn measure(runs: usize, dir: &Path, setup: &str, timed: &str, links: usize) -> Sample {
+fn measure(runs: usize, dir: &Path, setup: &str, timed: &str, settled: &str, links: usize) -> Sample {
     let samples = (0..runs)
         .map(|_| {
-            let sample = sandbox(dir, setup, timed);
+            let sample = sandbox(dir, setup, timed, settled);
             std::thread::sleep(std::time::Duration::from_millis(500 + links as u64));
             sample
         })
@@ -146,11 +163,29 @@ fn namespaces(scenario: &str) -> &'static str {
     }
 }
 
-fn report(what: &str, n: usize, links: usize, sample: &Sample, baseline: Option<f64>) {
+/// Shell condition that holds once the kernel has given every new link its IPv6
+/// link-local address, which it does only after the link is up with a carrier. For star
+/// only the hub is checked, because listing thousands of spokes would slow the poll.
+fn settled_condition(scenario: &str, n: usize) -> String {
+    let count = |netns: &str| format!("[ $(ip -n {netns} -6 -o addr show scope link | wc -l) -ge {n} ]");
+    if scenario == "star" {
+        count("H")
+    } else {
+        format!("{} && {}", count("A"), count("B"))
+    }
+}
+
+fn report(what: &str, n: usize, links: usize, sample: &Sample, baseline: Option<&Sample>) {
     let rate = links as f64 / sample.wall;
     let mut line = format!("{what:<34} N={n:<5} {:>9.3} s {rate:>9.0} links/s", sample.wall);
-    if let Some(koko_wall) = baseline {
-        let _ = write!(line, "  koko is {:.2}x faster", sample.wall / koko_wall);
+    if sample.settled > 0.0 {
+        let _ = write!(line, "  settled {:>7.3} s", sample.settled);
+    }
+    if let Some(koko) = baseline {
+        let _ = write!(line, "  koko is {:.2}x faster", sample.wall / koko.wall);
+        if sample.settled > 0.0 && koko.settled > 0.0 {
+            let _ = write!(line, " ({:.2}x until settled)", sample.settled / koko.settled);
+        }
     } else {
         let cpu = (sample.user / sample.wall) * 100.0;
         let _ = write!(
@@ -194,7 +229,8 @@ fn main() {
             write_inputs(&dir, scenario, n);
             let ns = namespaces(scenario);
             let links = 2 * n;
-            let koko = measure(runs, &dir, ns, &format!("$TIME {KOKO} -f koko.txt"), links);
+            let settled = settled_condition(scenario, n);
+            let koko = measure(runs, &dir, ns, &format!("$TIME {KOKO} -f koko.txt"), &settled, links);
             report(&format!("{scenario} create: koko -f"), n, links, &koko, None);
             per_link_times.push((scenario, n, koko.wall / links as f64));
             let (plain, grouped) = if scenario == "star" {
@@ -209,20 +245,20 @@ fn main() {
                     "ip -n A -batch grouped_a.batch\nip -n B -batch grouped_b.batch".to_string(),
                 )
             };
-            let plain = measure(runs, &dir, ns, &plain, links);
-            report(&format!("{scenario} create: ip -batch"), n, links, &plain, Some(koko.wall));
-            let grouped = measure(runs, &dir, ns, &grouped, links);
-            report(&format!("{scenario} create: ip -batch, groups"), n, links, &grouped, Some(koko.wall));
+            let plain = measure(runs, &dir, ns, &plain, &settled, links);
+            report(&format!("{scenario} create: ip -batch"), n, links, &plain, Some(&koko));
+            let grouped = measure(runs, &dir, ns, &grouped, &settled, links);
+            report(&format!("{scenario} create: ip -batch, groups"), n, links, &grouped, Some(&koko));
 
             if scenario == "pairs" {
                 let state = format!("{ns}\n{KOKO} -f koko.txt");
-                let koko_delete = measure(runs, &dir, &state, &format!("$TIME {KOKO} -f koko_delete.txt"), links);
+                let koko_delete = measure(runs, &dir, &state, &format!("$TIME {KOKO} -f koko_delete.txt"), "", links);
                 report("pairs delete: koko -f", n, n, &koko_delete, None);
-                let plain = measure(runs, &dir, &state, "ip -n A -batch plain_delete.batch", links);
-                report("pairs delete: ip -batch, per link", n, n, &plain, Some(koko_delete.wall));
+                let plain = measure(runs, &dir, &state, "ip -n A -batch plain_delete.batch", "", links);
+                report("pairs delete: ip -batch, per link", n, n, &plain, Some(&koko_delete));
                 let grouped_state = format!("{ns}\nip -n A -batch grouped_a.batch\nip -n B -batch grouped_b.batch");
-                let group = measure(runs, &dir, &grouped_state, "ip -n A link del group 1", links);
-                report("pairs delete: ip link del group", n, n, &group, Some(koko_delete.wall));
+                let group = measure(runs, &dir, &grouped_state, "ip -n A link del group 1", "", links);
+                report("pairs delete: ip link del group", n, n, &group, Some(&koko_delete));
             }
         }
     }
@@ -242,11 +278,11 @@ fn main() {
 
     for scenario in ["pairs", "star"] {
         write_inputs(&dir, scenario, largest);
-        let sample = sandbox(&dir, namespaces(scenario), &with_fd_sampler(&format!("{KOKO} -f koko.txt")));
+        let sample = sandbox(&dir, namespaces(scenario), &with_fd_sampler(&format!("{KOKO} -f koko.txt")), "");
         println!("{scenario} N={largest}: at most {} descriptors open in koko (sampled every 5 ms)", sample.max_fds);
     }
     write_inputs(&dir, "star", 10);
-    let sample = sandbox(&dir, namespaces("star"), &with_fd_sampler(&format!("{KOKO} -f koko.txt")));
+    let sample = sandbox(&dir, namespaces("star"), &with_fd_sampler(&format!("{KOKO} -f koko.txt")), "");
     println!("star N=10: at most {} descriptors open in koko (sampled every 5 ms)", sample.max_fds);
 
     let _ = fs::remove_dir_all(&dir);

@@ -12,9 +12,9 @@ use std::os::fd::AsRawFd;
 use std::time::Duration;
 
 /// Most namespaces kept open at once. Each costs two descriptors (the namespace and its
-/// socket), so a run over thousands of namespaces stays far below the usual limit of
-/// 1024 open files.
-const MAX_OPEN: usize = 16;
+/// socket) and the socket's 64 KiB receive buffer, so a run over thousands of namespaces
+/// stays small. Lines that alternate between more namespaces than this reopen them.
+const MAX_OPEN: usize = 8;
 
 /// Identity of a namespace: the device and inode of its nsfs file. Two designators (a
 /// name and a path, say) that reach one namespace share one record.
