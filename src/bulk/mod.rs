@@ -22,6 +22,11 @@ use progress::Progress;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 
+/// Namespaces touched before a run that may keep its work finishes what it has done so
+/// far and drops its records. This bounds the memory for files that touch thousands of
+/// namespaces. `--atomic` keeps every record, because undoing needs them.
+const FINISH_EVERY_NAMESPACES: usize = 1024;
+
 /// Runs every command line of `source`; `options` are the defaults from the command line.
 ///
 /// A failed line leaves nothing of itself behind. [`OnError::Stop`] keeps the lines
@@ -91,6 +96,10 @@ impl Run {
                 self.failed += 1;
             }
             self.progress.update(number, &self.counts);
+            if self.on_error != OnError::Atomic && self.spaces.recorded() >= FINISH_EVERY_NAMESPACES {
+                finish::finish(&mut self.spaces)?;
+                self.spaces.forget();
+            }
         }
     }
 

@@ -14,7 +14,7 @@ use std::time::Duration;
 /// Most namespaces kept open at once. Each costs two descriptors (the namespace and its
 /// socket) and the socket's 64 KiB receive buffer, so a run over thousands of namespaces
 /// stays small. Lines that alternate between more namespaces than this reopen them.
-const MAX_OPEN: usize = 8;
+const MAX_OPEN: usize = 4;
 
 /// Identity of a namespace: the device and inode of its nsfs file. Two designators (a
 /// name and a path, say) that reach one namespace share one record.
@@ -58,9 +58,11 @@ struct OpenNs {
 /// Open namespaces (least recently used first) and the records of all touched ones.
 pub struct Namespaces {
     open: Vec<OpenNs>,
-    records: HashMap<NsId, NsRecord>,
-    /// Order in which namespaces were first touched, for a stable order at the end.
-    order: Vec<NsId>,
+    /// Records in the order their namespaces were first touched, for a stable order at
+    /// the end. A vector and an index take less memory than a map of whole records, which
+    /// matters with thousands of namespaces.
+    records: Vec<(NsId, NsRecord)>,
+    positions: HashMap<NsId, usize>,
 }
 
 fn ns_id(netns: &Netns) -> Result<NsId> {
@@ -111,30 +113,53 @@ pub fn dump_links(socket: &mut Socket, netns: &Netns, mut on_link: impl FnMut(&L
 
 impl Namespaces {
     pub fn new() -> Namespaces {
-        Namespaces { open: Vec::new(), records: HashMap::new(), order: Vec::new() }
+        Namespaces { open: Vec::new(), records: Vec::new(), positions: HashMap::new() }
     }
 
     /// Opens `designator` (or finds it open) and returns its identity. The first time a
     /// namespace is seen, its links are listed to pick unused groups and indexes.
     pub fn open(&mut self, designator: &Namespace, wait: Option<Duration>) -> Result<NsId> {
-        if let Some(position) = self.open.iter().position(|entry| &entry.designator == designator) {
-            let entry = self.open.remove(position);
-            let id = entry.id;
-            self.open.push(entry);
-            return Ok(id);
+        let cached = self.open.iter().position(|entry| &entry.designator == designator);
+        let mut entry = match cached {
+            Some(position) => self.open.remove(position),
+            None => {
+                let netns = resolve(designator, wait)?;
+                let id = ns_id(&netns)?;
+                let socket = netns.socket()?;
+                if self.open.len() >= MAX_OPEN {
+                    self.open.remove(0);
+                }
+                OpenNs { designator: designator.clone(), id, netns, socket }
+            }
+        };
+        let id = entry.id;
+        if !self.positions.contains_key(&id) {
+            let record = first_record(designator, &entry.netns, &mut entry.socket);
+            match record {
+                Ok(record) => {
+                    self.positions.insert(id, self.records.len());
+                    self.records.push((id, record));
+                }
+                Err(error) => {
+                    self.open.push(entry);
+                    return Err(error);
+                }
+            }
         }
-        let netns = resolve(designator, wait)?;
-        let id = ns_id(&netns)?;
-        let mut socket = netns.socket()?;
-        if let std::collections::hash_map::Entry::Vacant(entry) = self.records.entry(id) {
-            entry.insert(first_record(designator, &netns, &mut socket)?);
-            self.order.push(id);
-        }
-        if self.open.len() >= MAX_OPEN {
-            self.open.remove(0);
-        }
-        self.open.push(OpenNs { designator: designator.clone(), id, netns, socket });
+        self.open.push(entry);
         Ok(id)
+    }
+
+    /// Number of namespaces with a record.
+    pub fn recorded(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Drops every record, after [`super::finish::finish`] left nothing pending in any of
+    /// them. A namespace used again gets a new record, with its links listed again.
+    pub fn forget(&mut self) {
+        self.records.clear();
+        self.positions.clear();
     }
 
     /// Reopens a touched namespace by its recorded designator, without waiting.
@@ -174,16 +199,17 @@ impl Namespaces {
     }
 
     pub fn record(&mut self, id: NsId) -> &mut NsRecord {
-        self.records.get_mut(&id).expect("every opened namespace has a record")
+        let position = *self.positions.get(&id).expect("every opened namespace has a record");
+        &mut self.records[position].1
     }
 
     pub fn any_pending_delete(&self) -> bool {
-        self.records.values().any(|record| record.pending_delete)
+        self.records.iter().any(|(_, record)| record.pending_delete)
     }
 
     /// Identities of every touched namespace, in the order they were first opened.
     pub fn touched(&self) -> Vec<NsId> {
-        self.order.clone()
+        self.records.iter().map(|(id, _)| *id).collect()
     }
 
     /// Relists the links of `id` and moves its next index past every index in use, after
