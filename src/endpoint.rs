@@ -132,11 +132,11 @@ fn parse_delete_parts(kind: NamespaceKind, value: &str) -> Result<(Namespace, St
     } else {
         match value.split_once(separator) {
             Some((identifier, link)) => (identifier, link),
-            None => return Err(missing_link(kind)),
+            None => return Err(missing_delete_link(kind)),
         }
     };
     if link.is_empty() {
-        return Err(missing_link(kind));
+        return Err(missing_delete_link(kind));
     }
     if let Some((link, extra)) = link.split_once(separator) {
         return Err(Error::new(format!(
@@ -214,6 +214,18 @@ fn missing_link(kind: NamespaceKind) -> Error {
         "missing link name (expected {}, e.g. {})",
         endpoint_syntax(kind),
         endpoint_example(kind)
+    ))
+}
+
+fn missing_delete_link(kind: NamespaceKind) -> Error {
+    let example = endpoint_example(kind).replacen(
+        &format!("-{}", kind.endpoint_flag()),
+        &format!("-{}", kind.delete_flag()),
+        1,
+    );
+    Error::new(format!(
+        "missing link name (expected {}, e.g. {example})",
+        delete_syntax(kind)
     ))
 }
 
@@ -354,6 +366,15 @@ pub fn validate_interface_name(name: &str) -> Result<(), Error> {
         "NUL is not allowed"
     } else if name.chars().any(char::is_whitespace) {
         "whitespace is not allowed"
+    } else if name.chars().any(char::is_control) {
+        "control characters are not allowed"
+    } else if name.contains('%') {
+        // The kernel expands "%d" in a new link's name to a free number, so the link
+        // would not get the name koko was asked for.
+        "'%' is not allowed"
+    } else if name == "all" || name == "default" {
+        // Both clash with the kernel's per-interface sysctl directories.
+        "\"all\" and \"default\" are reserved"
     } else if name.len() > MAX_INTERFACE_NAME {
         "at most 15 bytes"
     } else {
@@ -830,6 +851,7 @@ mod tests {
     fn interface_name_characters() {
         for bad in [
             "", ".", "..", "a/b", "a:b", "a b", "a\tb", "a\nb", "a\u{b}b", "a\0b", "a\u{a0}b",
+            "x%d", "a%", "a\u{1}b", "a\u{7f}", "all", "default",
         ] {
             let message = validate_interface_name(bad).unwrap_err().to_string();
             assert!(
@@ -837,7 +859,7 @@ mod tests {
                 "{bad:?}: {message}"
             );
         }
-        for good in ["eth0", "veth-a_b.1", "...", ".a", "br@x"] {
+        for good in ["eth0", "veth-a_b.1", "...", ".a", "br@x", "all0", "Default"] {
             assert!(validate_interface_name(good).is_ok(), "{good:?}");
         }
     }

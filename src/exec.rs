@@ -103,6 +103,8 @@ fn attach_mirrors(endpoints: &[(&Endpoint, &Netns)], delete_link: impl FnOnce() 
 
 /// Deletes link `name` in `netns` together with koko's filters that mirror traffic to it
 /// (or to a link that is already gone), and the `clsact` qdiscs that koko added for them.
+/// A veth peer in the same namespace goes with the link, so filters that mirror to the
+/// peer are removed too.
 ///
 /// The filters are found first, because the kernel stops reporting the target's index
 /// once the target is deleted. They are removed after the link, so a failed deletion
@@ -114,7 +116,18 @@ fn attach_mirrors(endpoints: &[(&Endpoint, &Netns)], delete_link: impl FnOnce() 
 fn delete_with_mirrors(netns: &Netns, name: &str) -> Result<()> {
     let mut socket = netns.socket()?;
     let target = ops::require_link(&mut socket, netns, name)?;
-    let mirrors = ops::mirror::find_mirrors_to(netns, &mut socket, target.index)?;
+    let mut mirrors = ops::mirror::find_mirrors_to(netns, &mut socket, target.index)?;
+    let local_peer = match (target.kind.as_deref(), target.link, target.link_netnsid) {
+        (Some("veth"), Some(peer), None) => i32::try_from(peer).ok().filter(|&peer| peer != target.index),
+        _ => None,
+    };
+    if let Some(peer) = local_peer {
+        for filter in ops::mirror::find_mirrors_to(netns, &mut socket, peer)? {
+            if !mirrors.contains(&filter) {
+                mirrors.push(filter);
+            }
+        }
+    }
     ops::delete::delete_link(netns, name)?;
     ops::mirror::remove_filters(netns, &mut socket, &mirrors)
         .map_err(|error| error.with_note(format_args!("link \"{name}\" itself was deleted")))

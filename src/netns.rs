@@ -102,7 +102,12 @@ impl Netns {
         let path = PathBuf::from(format!("/proc/{pid}/ns/net"));
         match open_readonly(&path) {
             Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
-                Err(Error::not_found(format!("{label} not found: no process {pid}")))
+                let message = if label == format!("process {pid}") {
+                    format!("{label} not found")
+                } else {
+                    format!("{label} not found: its process {pid} has exited")
+                };
+                Err(Error::not_found(message))
             }
             Err(e) => Err(Error::io(format_args!("open {label} ({})", path.display()), &e)),
             Ok(_) => Netns::open(&path, label),
@@ -202,7 +207,8 @@ impl Drop for NetnsGuard {
         // If the thread cannot go back, every later request would reach the wrong
         // namespace; stopping the process is the only safe outcome.
         if let Err(error) = set_netns(&self.previous.fd) {
-            eprintln!("koko: failed to return to {}: {error}", self.previous.label);
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "koko: failed to return to {}: {error}", self.previous.label);
             std::process::abort();
         }
     }

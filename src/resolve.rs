@@ -72,26 +72,26 @@ pub fn resolve_until(namespace: &Namespace, deadline: Option<&Deadline>) -> Resu
 /// namespace and every link koko made there vanish once koko closes the descriptor, so
 /// reporting success would be wrong.
 ///
-/// Named namespaces, paths and koko's own namespace always pass, because a bind mount or
-/// koko itself keeps them alive. A container or process that is gone, or that now runs in
-/// another namespace, fails.
+/// A named namespace or namespace file that was deleted or replaced fails too: the links
+/// would then live on only in a namespace nobody can reach by that name. koko's own
+/// namespace always passes.
 pub fn check_still_running(namespace: &Namespace, netns: &Netns) -> Result<()> {
-    let subject = match namespace {
-        Namespace::Current | Namespace::Named(_) | Namespace::Path(_) => return Ok(()),
-        Namespace::Pid(pid) => format!("process {pid}"),
-        Namespace::Docker(name) => format!("container \"{name}\""),
-        Namespace::Crio(id) => format!("CRI-O container \"{id}\""),
+    let (subject, gone, changed) = match namespace {
+        Namespace::Current => return Ok(()),
+        Namespace::Named(name) => (format!("netns \"{name}\""), "was deleted", "was replaced"),
+        Namespace::Path(path) => (format!("netns file {}", path.display()), "was removed", "was replaced"),
+        Namespace::Pid(pid) => (format!("process {pid}"), "exited", "moved"),
+        Namespace::Docker(name) => (format!("container \"{name}\""), "stopped", "restarted"),
+        Namespace::Crio(id) => (format!("CRI-O container \"{id}\""), "stopped", "restarted"),
     };
     match resolve_once(namespace) {
         Ok(now) if now.same_as(netns) => Ok(()),
         Ok(_) => Err(Error::new(format!(
-            "{subject} restarted while koko was working: it runs in a new network namespace, not in the one koko changed"
+            "{subject} {changed} while koko was working: it is now in a new network namespace, not in the one koko changed"
         ))),
-        Err(error) if error.is_not_found() => {
-            Err(Error::new(format!("{subject} stopped while koko was working: {error}")))
-        }
+        Err(error) if error.is_not_found() => Err(Error::new(format!("{subject} {gone} while koko was working"))),
         Err(error) => Err(Error::new(format!(
-            "failed to check that {subject} still runs after koko changed its network namespace: {error}"
+            "failed to check that {subject} is still there after koko changed its network namespace: {error}"
         ))),
     }
 }

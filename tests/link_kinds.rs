@@ -443,3 +443,26 @@ fn vlan_needs_8021q_module() {
     );
     assert_eq!(before, sb.snapshot());
 }
+
+#[test]
+fn unfit_parent_rejected() {
+    if !common::require_root() {
+        return;
+    }
+    let sb = Sandbox::new();
+    local_parent(&sb);
+    sb.add_netns("C1");
+    let before = sb.snapshot();
+
+    let cases: [(&[&str], &str); 3] = [
+        (&["-n", "C1,mv0", "-M", "p0,bridge", "--mtu", "9000"], "MTU 9000 is larger than the MTU 1500 of parent interface \"p0\""),
+        (&["-n", "C1,vl0", "-V", "p0,5", "--mtu", "1600"], "MTU 1600 is larger than the MTU 1500 of parent interface \"p0\""),
+        (&["-n", "C1,mv0", "-M", "lo,bridge"], "parent interface \"lo\" is a loopback interface"),
+    ];
+    for (args, expected) in cases {
+        let output = sb.koko(args);
+        assert_eq!(output.status.code(), Some(1), "{output}");
+        assert!(output.stderr.contains(expected), "{output}");
+    }
+    assert_eq!(before, sb.snapshot());
+}

@@ -433,3 +433,22 @@ fn mirror_into_container() {
     sb.koko(&["-D", &format!("{},m1", container.name())]).assert_success();
     assert_eq!(tc_in_container(&["qdisc", "show", "dev", "lo"]), before);
 }
+
+#[test]
+fn delete_clears_mirror_of_local_peer() {
+    if !common::require_root() {
+        return;
+    }
+    let sb = Sandbox::new();
+    source_pair(&sb);
+    let before = tc_state(&sb, "A", "src");
+
+    // Both ends in netns A; the mirror goes to the peer m1p, and the delete names m1.
+    sb.koko(&["-n", "A,m1", "-n", "A,m1p,mirror:both:src"]).assert_success();
+    let during = tc_state(&sb, "A", "src");
+    assert!(during.contains("mirred (Egress Mirror to device m1p)"), "{during}");
+
+    sb.koko(&["-N", "A,m1"]).assert_success();
+    assert!(!sb.link_names(Some("A")).contains(&"m1p".to_string()));
+    assert_eq!(tc_state(&sb, "A", "src"), before);
+}

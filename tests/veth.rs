@@ -488,3 +488,24 @@ fn ipv6_with_small_mtu_rejected() {
     assert!(output.stderr.contains("fd00::1/64"), "message lacks the address:\n{output}");
     assert_eq!(sb.snapshot(), before, "a rejected command line changed the namespaces");
 }
+
+/// `ip netns del B` while koko waits for duplicate address detection: the pair would
+/// live on only in an unreachable namespace, so koko must fail and remove end `a`.
+#[test]
+fn named_netns_deleted_mid_run_fails() {
+    if !common::require_root() {
+        return;
+    }
+    let sb = sandbox_with_a_and_b();
+    let koko = common::koko_bin();
+    let script = format!(
+        "{koko} -n A,a,fd00::1/64 -n B,b,fd00::2/64 & sleep 0.4; ip netns del B; wait $!"
+    );
+    let output = sb.sh(&script);
+    assert_eq!(output.status.code(), Some(1), "wrong exit status:\n{output}");
+    assert!(
+        output.stderr.contains("netns \"B\" was deleted while koko was working"),
+        "message lacks the reason:\n{output}"
+    );
+    assert_eq!(sb.link_names(Some("A")), names(&["lo"]), "end a was left behind:\n{output}");
+}

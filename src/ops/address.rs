@@ -10,10 +10,13 @@ use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Maximum wait for duplicate address detection. The kernel's default is one probe
-/// (`dad_transmits`) answered within one second (`retrans_time_ms`), after a random delay
-/// of up to one second; this leaves room for slower settings.
-const DAD_TIMEOUT: Duration = Duration::from_secs(15);
+/// Shortest limit for the wait for duplicate address detection. The kernel's defaults
+/// (one probe, `dad_transmits`, answered within one second, `retrans_time_ms`, after a
+/// random delay of up to `router_solicitation_delay`, one second) finish in about two
+/// seconds.
+const MIN_DAD_TIMEOUT: Duration = Duration::from_secs(15);
+/// Room on top of what the link's DAD settings need, for a loaded machine.
+const DAD_TIMEOUT_MARGIN: Duration = Duration::from_secs(10);
 const DAD_POLL_INTERVAL: Duration = Duration::from_millis(10);
 
 /// Adds `addrs` to link `name` (index `index`) through `socket`, which must belong to
@@ -76,7 +79,8 @@ pub fn wait_for_dad(socket: &mut Socket, netns: &Netns, name: &str, index: i32, 
     if wanted.is_empty() {
         return Ok(());
     }
-    let deadline = Instant::now() + DAD_TIMEOUT;
+    let timeout = dad_timeout(netns, name);
+    let deadline = Instant::now() + timeout;
     loop {
         let mut found: Vec<AddressInfo> = Vec::new();
         let mut request = addr::dump(libc::AF_INET6 as u8, index as u32);
@@ -115,9 +119,26 @@ pub fn wait_for_dad(socket: &mut Socket, netns: &Netns, name: &str, index: i32, 
         if Instant::now() >= deadline {
             return Err(Error::new(format!(
                 "timed out after {} s waiting for duplicate address detection on link \"{name}\" in {netns} (use --nodad to skip it)",
-                DAD_TIMEOUT.as_secs()
+                timeout.as_secs()
             )));
         }
         thread::sleep(DAD_POLL_INTERVAL);
     }
+}
+
+/// Works out how long DAD may take on link `name` from its `dad_transmits`,
+/// `retrans_time_ms` and `router_solicitation_delay` settings, plus a margin, and never less than
+/// [`MIN_DAD_TIMEOUT`]. Settings that cannot be read count as the kernel's defaults.
+fn dad_timeout(netns: &Netns, name: &str) -> Duration {
+    let read = |path: String| -> Option<u64> { fs::read_to_string(path).ok()?.trim().parse().ok() };
+    let Ok(_inside) = netns.enter() else {
+        return MIN_DAD_TIMEOUT;
+    };
+    let transmits = read(format!("/proc/sys/net/ipv6/conf/{name}/dad_transmits")).unwrap_or(1);
+    let retrans_ms = read(format!("/proc/sys/net/ipv6/neigh/{name}/retrans_time_ms")).unwrap_or(1000);
+    let delay_seconds = read(format!("/proc/sys/net/ipv6/conf/{name}/router_solicitation_delay")).unwrap_or(1);
+    let delay_ms = delay_seconds.saturating_mul(1000);
+    let needed_ms = transmits.saturating_mul(retrans_ms).saturating_add(delay_ms);
+    let needed = Duration::from_millis(needed_ms).saturating_add(DAD_TIMEOUT_MARGIN);
+    needed.max(MIN_DAD_TIMEOUT)
 }

@@ -6,7 +6,7 @@ use super::{find_link, End, LinkOptions};
 use crate::error::{Error, Result};
 use crate::netns::Netns;
 use crate::plan::{LinkKind, Macvlan, Vlan, Vxlan};
-use koko_netlink::link::{macvlan, vlan, vxlan, LinkInfo, LinkSettings, IFF_LOWER_UP};
+use koko_netlink::link::{macvlan, vlan, vxlan, LinkInfo, LinkSettings, IFF_LOOPBACK, IFF_LOWER_UP};
 use koko_netlink::{MessageBuilder, Socket};
 
 /// Creates the interface `kind` named `end.name` in `end.netns`, over a parent interface
@@ -23,6 +23,7 @@ pub fn create_interface(end: &End<'_>, kind: &LinkKind, options: &LinkOptions) -
     let mut end_socket = end.netns.socket()?;
 
     let parent = lookup_parent(&mut own_socket, &own, kind)?;
+    check_parent_fits(kind, &parent, options)?;
     check_parent_carrier(end, kind, &parent, options)?;
 
     let what = describe(end, kind);
@@ -72,6 +73,31 @@ fn lookup_parent(socket: &mut Socket, own: &Netns, kind: &LinkKind) -> Result<Li
         Ok(None) => Err(Error::new(format!("parent interface \"{name}\" not found in {own}"))),
         Err(error) => Err(Error::netlink(format_args!("look up parent interface \"{name}\" in {own}"), &error)),
     }
+}
+
+/// Rejects what the kernel would refuse with a bare `EINVAL` for a macvlan or vlan: a
+/// loopback parent, and an MTU above the parent's.
+fn check_parent_fits(kind: &LinkKind, parent: &LinkInfo, options: &LinkOptions) -> Result<()> {
+    if matches!(kind, LinkKind::Vxlan(_)) {
+        return Ok(());
+    }
+    if parent.flags & IFF_LOOPBACK != 0 {
+        return Err(Error::new(format!(
+            "parent interface \"{}\" is a loopback interface, which cannot carry a {}",
+            parent.name,
+            kind_name(kind)
+        )));
+    }
+    if let (Some(mtu), Some(parent_mtu)) = (options.mtu, parent.mtu) {
+        if mtu > parent_mtu {
+            return Err(Error::new(format!(
+                "MTU {mtu} is larger than the MTU {parent_mtu} of parent interface \"{}\" (a {} cannot exceed its parent's MTU)",
+                parent.name,
+                kind_name(kind)
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Rejects a macvlan or vlan over a parent without carrier when IPv6 addresses need

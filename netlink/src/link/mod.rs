@@ -35,6 +35,7 @@ pub const IFLA_INFO_KIND: u16 = 1;
 pub const IFLA_INFO_DATA: u16 = 2;
 
 pub const IFF_UP: u32 = 0x1;
+pub const IFF_LOOPBACK: u32 = 0x8;
 pub const IFF_LOWER_UP: u32 = 0x10000;
 
 /// Size of `struct ifinfomsg`.
