@@ -163,7 +163,7 @@ fn namespaces(scenario: &str) -> &'static str {
     }
 }
 
-/// Shell condition that holds once the kernel has given every new link its IPv6
+/// Returns a shell condition that is true once the kernel has given every new link its IPv6
 /// link-local address, which it does only after the link is up with a carrier. For star
 /// only the hub is checked, because listing thousands of spokes would slow the poll.
 fn settled_condition(scenario: &str, n: usize) -> String {

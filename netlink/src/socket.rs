@@ -214,8 +214,8 @@ impl Socket {
 
     /// Sends every request in `msgs` with `NLM_F_ACK`, up to [`PIPELINE_WINDOW`] before
     /// reading their ACKs, and waits for all of them. The kernel handles each request
-    /// inside `sendto(2)`, in order, so a later request sees the effect of an earlier
-    /// one; only the reading of ACKs is deferred. Returns the position in `msgs` and
+    /// inside `sendto(2)`, in order, so a later request finds the effect of an earlier
+    /// one in place. Only the reading of ACKs is deferred. Returns the position in `msgs` and
     /// the error of the first request that failed. Requests after a failed one are
     /// still sent and acknowledged, so callers must send together only requests that do
     /// not depend on each other.

@@ -93,8 +93,8 @@ pub fn finish(spaces: &mut Namespaces) -> Result<()> {
     // with the most new links comes up first, with one request for its whole group, and
     // is regrouped while the peers elsewhere are still down. In every later namespace
     // the links are regrouped while down, which sends no notification, and then come up one
-    // by one: each of those walks the table as it has grown so far, where a group "up"
-    // followed by regrouping would walk the full table for every link.
+    // by one. Each of those walks the table only as far as it has grown, whereas a group
+    // "up" followed by regrouping would walk the full table for every link.
     let mut created: Vec<(u64, NsId)> = Vec::new();
     for id in spaces.touched() {
         let record = spaces.record(id);
