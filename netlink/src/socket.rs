@@ -15,6 +15,10 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 /// datagrams of at most 32 KiB, and a bigger one is reported as truncated, not misread.
 const RECEIVE_BUFFER_LEN: usize = 64 * 1024;
 
+/// Requests that [`Socket::request_all`] sends before it reads their ACKs. A capped ACK
+/// takes well under 1 KiB of the receive buffer (default about 208 KiB), so 64 always fit.
+pub const PIPELINE_WINDOW: usize = 64;
+
 /// A route netlink socket bound to a kernel-assigned port id.
 ///
 /// A socket belongs to the network namespace that was current when it was opened, for its
@@ -205,6 +209,44 @@ impl Socket {
             if let Some(ack) = found {
                 return Ok(ack);
             }
+        }
+    }
+
+    /// Sends every request in `msgs` with `NLM_F_ACK`, up to [`PIPELINE_WINDOW`] before
+    /// reading their ACKs, and waits for all of them. The kernel handles each request
+    /// inside `sendto(2)`, in order, so a later request finds the effect of an earlier
+    /// one in place. Only the reading of ACKs is deferred. Returns the position in `msgs` and
+    /// the error of the first request that failed. Requests after a failed one are
+    /// still sent and acknowledged, so callers must send together only requests that do
+    /// not depend on each other.
+    pub fn request_all(&mut self, msgs: &mut [MessageBuilder]) -> Result<(), (usize, Error)> {
+        let mut first_error: Option<(usize, Error)> = None;
+        for (chunk_index, chunk) in msgs.chunks_mut(PIPELINE_WINDOW).enumerate() {
+            let base = chunk_index * PIPELINE_WINDOW;
+            let mut first_seq = None;
+            for msg in chunk.iter_mut() {
+                msg.set_flags(msg.flags() | NLM_F_ACK);
+                let seq = self.send(msg).map_err(|error| (base, error))?;
+                first_seq.get_or_insert(seq);
+            }
+            let first_seq = first_seq.unwrap_or_default();
+            let mut pending = chunk.len();
+            while pending > 0 {
+                let ack = self.receive_ack().map_err(|error| (base, error))?;
+                let offset = ack.request.seq.wrapping_sub(first_seq) as usize;
+                if offset >= chunk.len() {
+                    continue; // a late ACK of an earlier request
+                }
+                pending -= 1;
+                let earlier_failed = matches!(&first_error, Some((at, _)) if *at < base + offset);
+                if ack.errno != 0 && !earlier_failed {
+                    first_error = Some((base + offset, Error::Kernel(KernelError::from(ack))));
+                }
+            }
+        }
+        match first_error {
+            Some(failure) => Err(failure),
+            None => Ok(()),
         }
     }
 

@@ -1,0 +1,317 @@
+//! The end of a bulk run, once per touched namespace: delete the links that delete lines
+//! named, bring the created links up and return them to group 0, or, for `--atomic`,
+//! undo everything.
+
+use super::namespaces::{dump_links, NsId, Namespaces};
+use crate::error::{Error, Result};
+use crate::netns::Netns;
+use koko_netlink::addr::{self, AddressInfo, IFA_F_DADFAILED, IFA_F_TENTATIVE};
+use koko_netlink::link::{self, LinkRef, IFF_UP};
+use koko_netlink::{MessageBuilder, Socket};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Maximum wait for duplicate address detection, as for a single connection.
+const DAD_TIMEOUT: Duration = Duration::from_secs(15);
+const DAD_POLL_INTERVAL: Duration = Duration::from_millis(10);
+/// `RT_SCOPE_UNIVERSE`: the scope of the addresses that lines add (link-local ones have
+/// `RT_SCOPE_LINK`).
+const SCOPE_UNIVERSE: u8 = 0;
+
+/// Failures of several namespaces folded into one error: the first, and how many more.
+#[derive(Default)]
+struct Failures {
+    first: Option<Error>,
+    more: usize,
+}
+
+impl Failures {
+    fn add(&mut self, error: Error) {
+        if self.first.is_none() {
+            self.first = Some(error);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    fn into_result(self) -> Result<()> {
+        match self.first {
+            None => Ok(()),
+            Some(error) if self.more == 0 => Err(error),
+            Some(error) => Err(error.with_note(format_args!("{} more namespaces failed the same step", self.more))),
+        }
+    }
+}
+
+/// Sends a group request; a group with no links left (`ENODEV`) is no error, because a
+/// veth peer goes away with its other end.
+fn request_group(socket: &mut Socket, request: Result<MessageBuilder, koko_netlink::EncodeError>) -> Result<(), koko_netlink::Error> {
+    let mut request = request?;
+    match socket.request(&mut request) {
+        Err(error) if error.errno() == Some(libc::ENODEV) => Ok(()),
+        outcome => outcome,
+    }
+}
+
+/// Deletes the delete group of every namespace that has one, each with one request that
+/// the kernel tears down in one batch.
+pub fn flush_deletes(spaces: &mut Namespaces) -> Result<()> {
+    let mut failures = Failures::default();
+    for id in spaces.touched() {
+        if !spaces.record(id).pending_delete {
+            continue;
+        }
+        if let Err(error) = spaces.reopen(id) {
+            failures.add(error);
+            continue;
+        }
+        let group = spaces.record(id).delete_group;
+        let (socket, netns) = spaces.socket_and_netns(id);
+        match request_group(socket, link::delete_group(group)) {
+            Ok(()) => {
+                let record = spaces.record(id);
+                record.pending_delete = false;
+                record.moved.clear();
+            }
+            Err(error) => failures.add(Error::netlink(format_args!("delete the links marked for deletion in {netns}"), &error)),
+        }
+    }
+    failures.into_result()
+}
+
+/// Finishes a run that keeps its work: pending deletes go, and in every namespace the
+/// created links come up, return to group 0 and pass duplicate address detection.
+pub fn finish(spaces: &mut Namespaces) -> Result<()> {
+    let mut failures = Failures::default();
+    if let Err(error) = flush_deletes(spaces) {
+        failures.add(error);
+    }
+
+    // Changing an up link that has a carrier makes the kernel walk the namespace's IPv6
+    // routes (seen with perf on Linux 6.18), and the table grows with every link that
+    // gets a carrier. A veth end has no carrier while its peer is down. So the namespace
+    // with the most new links comes up first, with one request for its whole group, and
+    // is regrouped while the peers elsewhere are still down. In every later namespace
+    // the links are regrouped while down, which sends no notification, and then come up one
+    // by one. Each of those walks the table only as far as it has grown, whereas a group
+    // "up" followed by regrouping would walk the full table for every link.
+    let mut created: Vec<(u64, NsId)> = Vec::new();
+    for id in spaces.touched() {
+        let record = spaces.record(id);
+        if record.created {
+            created.push((record.created_links, id));
+        }
+    }
+    created.sort_by_key(|&(count, _)| std::cmp::Reverse(count));
+
+    // Duplicate address detection needs every peer up, so it is waited for at the end.
+    let mut waiting = Vec::new();
+    for (position, &(_, id)) in created.iter().enumerate() {
+        let outcome = spaces.reopen(id).and_then(|()| {
+            if position == 0 {
+                up_by_group(spaces, id)
+            } else {
+                up_one_by_one(spaces, id)
+            }
+        });
+        match outcome {
+            Ok(members) => {
+                let record = spaces.record(id);
+                record.created = false;
+                record.created_links = 0;
+                if record.needs_dad {
+                    waiting.push((id, members));
+                }
+            }
+            Err(error) => failures.add(error),
+        }
+    }
+    for (id, mut members) in waiting {
+        let waited = spaces.reopen(id).and_then(|()| {
+            let (socket, netns) = spaces.socket_and_netns(id);
+            wait_for_dad(socket, netns, &mut members)
+        });
+        spaces.record(id).needs_dad = false;
+        if let Err(error) = waited {
+            failures.add(error);
+        }
+    }
+    failures.into_result()
+}
+
+/// Brings the create group of `id` up with one request and returns its links to group
+/// 0. Returns the links, sorted by index.
+fn up_by_group(spaces: &mut Namespaces, id: NsId) -> Result<Vec<(i32, String)>> {
+    let group = spaces.record(id).create_group;
+    let (socket, netns) = spaces.socket_and_netns(id);
+    request_group(socket, link::set_group_flags(group, IFF_UP, IFF_UP))
+        .map_err(|e| Error::netlink(format_args!("bring up the new links in {netns}"), &e))?;
+    let members = members_of(socket, netns, group)?;
+    reset_groups(socket, netns, &members)?;
+    Ok(members)
+}
+
+/// Returns the links of the create group of `id` to group 0 while they are down, then
+/// brings each up. Returns the links, sorted by index.
+fn up_one_by_one(spaces: &mut Namespaces, id: NsId) -> Result<Vec<(i32, String)>> {
+    let group = spaces.record(id).create_group;
+    let (socket, netns) = spaces.socket_and_netns(id);
+    let members = members_of(socket, netns, group)?;
+    reset_groups(socket, netns, &members)?;
+
+    let mut requests = Vec::with_capacity(members.len());
+    for (index, name) in &members {
+        let request = link::set_flags(LinkRef::Index(*index), IFF_UP, IFF_UP)
+            .map_err(|e| Error::new(format!("failed to encode bringing up link \"{name}\": {e}")))?;
+        requests.push(request);
+    }
+    if let Err((position, error)) = socket.request_all(&mut requests) {
+        let name = members.get(position).map_or("", |(_, name)| name.as_str());
+        return Err(Error::netlink(format_args!("bring up link \"{name}\" in {netns}"), &error));
+    }
+    Ok(members)
+}
+
+/// Lists the links in `group`, sorted by index.
+fn members_of(socket: &mut Socket, netns: &Netns, group: u32) -> Result<Vec<(i32, String)>> {
+    let mut members = Vec::new();
+    dump_links(socket, netns, |info| {
+        if info.group == Some(group) {
+            members.push((info.index, info.name.clone()));
+        }
+    })?;
+    members.sort_unstable();
+    Ok(members)
+}
+
+fn reset_groups(socket: &mut Socket, netns: &Netns, members: &[(i32, String)]) -> Result<()> {
+    let mut requests = Vec::with_capacity(members.len());
+    for (index, name) in members {
+        let request = link::set_group(LinkRef::Index(*index), 0)
+            .map_err(|e| Error::new(format!("failed to encode the group change of link \"{name}\": {e}")))?;
+        requests.push(request);
+    }
+    if let Err((position, error)) = socket.request_all(&mut requests) {
+        let name = members.get(position).map_or("", |(_, name)| name.as_str());
+        return Err(Error::netlink(format_args!("return link \"{name}\" in {netns} to interface group 0"), &error));
+    }
+    Ok(())
+}
+
+/// Waits until no global IPv6 address of the links in `members` is tentative. A link
+/// whose address failed duplicate address detection is deleted and dropped from
+/// `members`, and the error names it.
+// NOTE: the error cannot name the file line of that link: a bulk run keeps no per-link
+// record, so that its memory does not grow with the file.
+fn wait_for_dad(socket: &mut Socket, netns: &Netns, members: &mut Vec<(i32, String)>) -> Result<()> {
+    let deadline = Instant::now() + DAD_TIMEOUT;
+    let mut failed: Option<(i32, String, std::net::IpAddr)> = None;
+    loop {
+        let mut pending = false;
+        let mut request = addr::dump(libc::AF_INET6 as u8, 0);
+        let outcome = socket.dump(&mut request, |message| {
+            let Some(info) = AddressInfo::parse(message) else { return Ok(()) };
+            if info.scope != SCOPE_UNIVERSE {
+                return Ok(());
+            }
+            let Ok(at) = members.binary_search_by_key(&(info.index as i32), |(index, _)| *index) else {
+                return Ok(());
+            };
+            if info.flags & IFA_F_DADFAILED != 0 && failed.is_none() {
+                if let Some(addr) = info.addr {
+                    failed = Some((members[at].0, members[at].1.clone(), addr));
+                }
+            } else if info.flags & IFA_F_TENTATIVE != 0 {
+                pending = true;
+            }
+            Ok(())
+        });
+        match outcome {
+            Ok(()) | Err(koko_netlink::Error::DumpInterrupted) => {}
+            Err(e) => return Err(Error::netlink(format_args!("list the IPv6 addresses in {netns}"), &e)),
+        }
+        if let Some((index, name, addr)) = failed {
+            members.retain(|(member, _)| *member != index);
+            let error = Error::new(format!(
+                "duplicate address detection failed for {addr} on link \"{name}\" in {netns}: another host uses it"
+            ));
+            let removed = link::delete(LinkRef::Index(index))
+                .map_err(koko_netlink::Error::from)
+                .and_then(|mut request| socket.request(&mut request));
+            return Err(match removed {
+                Ok(()) => error.with_note(format_args!("link \"{name}\" was removed again")),
+                Err(e) => error.with_note(format_args!("removing link \"{name}\" also failed: {e}")),
+            });
+        }
+        if !pending {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(Error::new(format!(
+                "timed out after {} s waiting for duplicate address detection in {netns} (use --nodad to skip it)",
+                DAD_TIMEOUT.as_secs()
+            )));
+        }
+        thread::sleep(DAD_POLL_INTERVAL);
+    }
+}
+
+/// Undoes a whole run for `--atomic`: the create group of every namespace is deleted in
+/// one request each, and links marked for deletion return to their groups.
+pub fn roll_back(spaces: &mut Namespaces) -> Result<()> {
+    let mut failures = Failures::default();
+    for id in spaces.touched() {
+        let (created, pending_delete) = {
+            let record = spaces.record(id);
+            (record.created, record.pending_delete)
+        };
+        if !created && !pending_delete {
+            continue;
+        }
+        if let Err(error) = spaces.reopen(id) {
+            failures.add(error);
+            continue;
+        }
+        if created {
+            let group = spaces.record(id).create_group;
+            let (socket, netns) = spaces.socket_and_netns(id);
+            match request_group(socket, link::delete_group(group)) {
+                Ok(()) => spaces.record(id).created = false,
+                Err(e) => failures.add(Error::netlink(format_args!("remove the new links from {netns}"), &e)),
+            }
+        }
+        if pending_delete {
+            if let Err(error) = restore_groups(spaces, id) {
+                failures.add(error);
+            }
+        }
+    }
+    failures.into_result()
+}
+
+/// Returns the links in the delete group of `id` to the groups they had.
+fn restore_groups(spaces: &mut Namespaces, id: NsId) -> Result<()> {
+    let record = spaces.record(id);
+    let group = record.delete_group;
+    let moved = std::mem::take(&mut record.moved);
+    let (socket, netns) = spaces.socket_and_netns(id);
+    let mut members = Vec::new();
+    dump_links(socket, netns, |info| {
+        if info.group == Some(group) {
+            members.push((info.index, info.name.clone()));
+        }
+    })?;
+    let mut requests = Vec::with_capacity(members.len());
+    for (index, name) in &members {
+        let previous = moved.iter().find(|(moved_index, _)| moved_index == index).map_or(0, |(_, group)| *group);
+        let request = link::set_group(LinkRef::Index(*index), previous)
+            .map_err(|e| Error::new(format!("failed to encode the group change of link \"{name}\": {e}")))?;
+        requests.push(request);
+    }
+    if let Err((position, error)) = socket.request_all(&mut requests) {
+        let name = members.get(position).map_or("", |(_, name)| name.as_str());
+        return Err(Error::netlink(format_args!("restore the interface group of link \"{name}\" in {netns}"), &error));
+    }
+    spaces.record(id).pending_delete = false;
+    Ok(())
+}
