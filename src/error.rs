@@ -24,11 +24,7 @@ impl Error {
 
     /// Wraps an I/O failure. `what` names the operation that failed ("open /run/netns/red").
     pub fn io(what: impl fmt::Display, error: &std::io::Error) -> Self {
-        let text = error.to_string();
-        let text = match text.rfind(" (os error ") {
-            Some(at) => text[..at].to_owned(),
-            None => text,
-        };
+        let text = koko_netlink::error::describe_io_error(error);
         Error { message: format!("failed to {what}: {text}"), errno: error.raw_os_error() }
     }
 

@@ -69,7 +69,7 @@ impl Netns {
                     "{described} is not a namespace file (expected a file such as /run/netns/NAME or /proc/PID/ns/net)"
                 )));
             }
-            return Err(Error::new(format!("{described} is not a namespace file: {}", strip_errno(&error))));
+            return Err(Error::new(format!("{described} is not a namespace file: {}", koko_netlink::error::describe_io_error(&error))));
         }
         if kind != libc::CLONE_NEWNET {
             return Err(Error::new(format!("{described} is not a network namespace")));
@@ -158,14 +158,6 @@ fn shown_with_path(label: &str, path: &Path) -> String {
         label.to_owned()
     } else {
         format!("{label} ({path})")
-    }
-}
-
-fn strip_errno(error: &io::Error) -> String {
-    let text = error.to_string();
-    match text.rfind(" (os error ") {
-        Some(at) => text[..at].to_owned(),
-        None => text,
     }
 }
 

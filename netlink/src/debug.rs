@@ -1128,11 +1128,7 @@ fn errno_text(code: i32) -> String {
     let Some(errno) = code.checked_neg() else {
         return "(not an errno)".to_owned();
     };
-    let description = std::io::Error::from_raw_os_error(errno).to_string();
-    let description = match description.rfind(" (os error ") {
-        Some(at) => &description[..at],
-        None => &description,
-    };
+    let description = crate::error::describe_io_error(&std::io::Error::from_raw_os_error(errno));
     match errno_name(errno) {
         Some(name) => format!("{name} ({description})"),
         None => format!("({description})"),

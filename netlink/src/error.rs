@@ -90,7 +90,7 @@ impl From<Ack> for KernelError {
 impl fmt::Display for KernelError {
     /// Shows the kernel's extended-ACK sentence when there is one, else the errno text.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let errno_text = strip_os_error_suffix(self.io_error().to_string());
+        let errno_text = describe_io_error(&self.io_error());
         match &self.message {
             Some(message) if !message.is_empty() => write!(f, "{message} ({errno_text})"),
             _ => f.write_str(&errno_text),
@@ -98,11 +98,13 @@ impl fmt::Display for KernelError {
     }
 }
 
-/// Drops the " (os error N)" that std appends to errno texts.
-fn strip_os_error_suffix(text: String) -> String {
+/// Returns the text of an I/O error without the " (os error N)" that std appends, so
+/// messages read like the C tools' `strerror` output.
+pub fn describe_io_error(error: &io::Error) -> String {
+    let text = error.to_string();
     match text.rfind(" (os error ") {
-        Some(at) => text[..at].to_owned(),
-        None => text,
+        Some(at) if error.raw_os_error().is_some() => text[..at].to_owned(),
+        _ => text,
     }
 }
 
@@ -136,7 +138,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io { call, source } => {
-                write!(f, "netlink {call} failed: {}", strip_os_error_suffix(source.to_string()))
+                write!(f, "netlink {call} failed: {}", describe_io_error(source))
             }
             Error::Encode(error) => error.fmt(f),
             Error::Kernel(error) => error.fmt(f),

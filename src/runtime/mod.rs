@@ -115,16 +115,6 @@ impl Error {
     }
 }
 
-/// Returns the text of an I/O error without Rust's " (os error N)" suffix, so messages
-/// read like the C tools' `strerror` output.
-fn describe_io_error(err: &io::Error) -> String {
-    let text = err.to_string();
-    match text.rfind(" (os error ") {
-        Some(end) if err.raw_os_error().is_some() => text[..end].to_string(),
-        _ => text,
-    }
-}
-
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -143,7 +133,7 @@ impl fmt::Display for Error {
                     "cannot connect to {} at {}: {}",
                     engine.name(),
                     socket.display(),
-                    describe_io_error(source)
+                    koko_netlink::error::describe_io_error(source)
                 )?;
                 match source.kind() {
                     io::ErrorKind::PermissionDenied => write!(f, " ({})", engine.permission_hint()),
@@ -158,7 +148,7 @@ impl fmt::Display for Error {
                 "failed to {operation} {} at {}: {}",
                 engine.name(),
                 socket.display(),
-                describe_io_error(source)
+                koko_netlink::error::describe_io_error(source)
             ),
             Error::TimedOut { engine, socket, timeout } => write!(
                 f,
