@@ -53,7 +53,11 @@ fn write_inputs(dir: &Path, scenario: &str, n: usize) {
                 let _ = writeln!(plain_a, "link add h{i} type veth peer name s{i} netns S{i}\naddr add {a} dev h{i}\nlink set h{i} up");
                 let _ = writeln!(grouped_a, "link add h{i} group 1 type veth peer name s{i} netns S{i}\naddr add {a} dev h{i}");
                 let _ = writeln!(spokes, "netns add S{i}");
-                fs::write(dir.join(format!("spoke{i}.batch")), format!("addr add {b} dev s{i}\nlink set s{i} up\n")).unwrap();
+                fs::write(
+                    dir.join(format!("spoke{i}.batch")),
+                    format!("addr add {b} dev s{i}\nlink set s{i} up\n"),
+                )
+                .unwrap();
             }
             _ => {
                 let _ = writeln!(koko, "-n A,a{i},{a} -n B,b{i},{b}");
@@ -107,7 +111,10 @@ fn sandbox(dir: &Path, setup: &str, timed: &str, settled: &str) -> Sample {
         .expect("run unshare");
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
-        panic!("benchmark sandbox failed:\n{script}\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+        panic!(
+            "benchmark sandbox failed:\n{script}\n{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let nanos: f64 = stdout
         .lines()
@@ -119,7 +126,8 @@ fn sandbox(dir: &Path, setup: &str, timed: &str, settled: &str) -> Sample {
         .find_map(|line| line.strip_prefix("settled "))
         .and_then(|value| value.trim().parse().ok())
         .unwrap_or_default();
-    let mut sample = Sample { wall: nanos / 1e9, settled: settled_nanos / 1e9, ..Sample::default() };
+    let mut sample =
+        Sample { wall: nanos / 1e9, settled: settled_nanos / 1e9, ..Sample::default() };
     if let Ok(text) = fs::read_to_string(dir.join("time.out")) {
         let fields: Vec<&str> = text.lines().last().unwrap_or_default().trim().split('_').collect();
         if fields.len() == 3 {
@@ -143,7 +151,14 @@ fn median(mut samples: Vec<Sample>) -> Sample {
 /// Runs `timed` `runs` times and returns the median run. The kernel tears the sandbox's
 /// namespaces down in the background after each run, so a pause (an estimate: 0.5 s plus
 /// 1 ms per link) keeps that work out of the next run.
-fn measure(runs: usize, dir: &Path, setup: &str, timed: &str, settled: &str, links: usize) -> Sample {
+fn measure(
+    runs: usize,
+    dir: &Path,
+    setup: &str,
+    timed: &str,
+    settled: &str,
+    links: usize,
+) -> Sample {
     let samples = (0..runs)
         .map(|_| {
             let sample = sandbox(dir, setup, timed, settled);
@@ -167,7 +182,8 @@ fn namespaces(scenario: &str) -> &'static str {
 /// link-local address, which it does only after the link is up with a carrier. For star
 /// only the hub is checked, because listing thousands of spokes would slow the poll.
 fn settled_condition(scenario: &str, n: usize) -> String {
-    let count = |netns: &str| format!("[ $(ip -n {netns} -6 -o addr show scope link | wc -l) -ge {n} ]");
+    let count =
+        |netns: &str| format!("[ $(ip -n {netns} -6 -o addr show scope link | wc -l) -ge {n} ]");
     if scenario == "star" {
         count("H")
     } else {
@@ -213,7 +229,10 @@ fn main() {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => quick = true,
-            "--runs" => runs = args.next().and_then(|value| value.parse().ok()).expect("--runs takes a number"),
+            "--runs" => {
+                runs =
+                    args.next().and_then(|value| value.parse().ok()).expect("--runs takes a number")
+            }
             "--bench" => {}
             other => eprintln!("bulk bench: ignoring argument {other:?}"),
         }
@@ -230,7 +249,8 @@ fn main() {
             let ns = namespaces(scenario);
             let links = 2 * n;
             let settled = settled_condition(scenario, n);
-            let koko = measure(runs, &dir, ns, &format!("$TIME {KOKO} -f koko.txt"), &settled, links);
+            let koko =
+                measure(runs, &dir, ns, &format!("$TIME {KOKO} -f koko.txt"), &settled, links);
             report(&format!("{scenario} create: koko -f"), n, links, &koko, None);
             per_link_times.push((scenario, n, koko.wall / links as f64));
             let (plain, grouped) = if scenario == "star" {
@@ -248,16 +268,32 @@ fn main() {
             let plain = measure(runs, &dir, ns, &plain, &settled, links);
             report(&format!("{scenario} create: ip -batch"), n, links, &plain, Some(&koko));
             let grouped = measure(runs, &dir, ns, &grouped, &settled, links);
-            report(&format!("{scenario} create: ip -batch, groups"), n, links, &grouped, Some(&koko));
+            report(
+                &format!("{scenario} create: ip -batch, groups"),
+                n,
+                links,
+                &grouped,
+                Some(&koko),
+            );
 
             if scenario == "pairs" {
                 let state = format!("{ns}\n{KOKO} -f koko.txt");
-                let koko_delete = measure(runs, &dir, &state, &format!("$TIME {KOKO} -f koko_delete.txt"), "", links);
+                let koko_delete = measure(
+                    runs,
+                    &dir,
+                    &state,
+                    &format!("$TIME {KOKO} -f koko_delete.txt"),
+                    "",
+                    links,
+                );
                 report("pairs delete: koko -f", n, n, &koko_delete, None);
-                let plain = measure(runs, &dir, &state, "ip -n A -batch plain_delete.batch", "", links);
+                let plain =
+                    measure(runs, &dir, &state, "ip -n A -batch plain_delete.batch", "", links);
                 report("pairs delete: ip -batch, per link", n, n, &plain, Some(&koko_delete));
-                let grouped_state = format!("{ns}\nip -n A -batch grouped_a.batch\nip -n B -batch grouped_b.batch");
-                let group = measure(runs, &dir, &grouped_state, "ip -n A link del group 1", "", links);
+                let grouped_state =
+                    format!("{ns}\nip -n A -batch grouped_a.batch\nip -n B -batch grouped_b.batch");
+                let group =
+                    measure(runs, &dir, &grouped_state, "ip -n A link del group 1", "", links);
                 report("pairs delete: ip link del group", n, n, &group, Some(&koko_delete));
             }
         }
@@ -265,8 +301,10 @@ fn main() {
 
     let largest = *sizes.last().unwrap();
     for (scenario, _, _) in per_link_times.iter().filter(|(_, n, _)| *n == sizes[0]) {
-        let small = per_link_times.iter().find(|(s, n, _)| s == scenario && *n == sizes[0]).unwrap().2;
-        let large = per_link_times.iter().find(|(s, n, _)| s == scenario && *n == largest).unwrap().2;
+        let small =
+            per_link_times.iter().find(|(s, n, _)| s == scenario && *n == sizes[0]).unwrap().2;
+        let large =
+            per_link_times.iter().find(|(s, n, _)| s == scenario && *n == largest).unwrap().2;
         println!(
             "{scenario}: per-link time at N={largest} is {:.2}x that at N={} ({:.1} us vs {:.1} us)",
             large / small,
@@ -278,11 +316,20 @@ fn main() {
 
     for scenario in ["pairs", "star"] {
         write_inputs(&dir, scenario, largest);
-        let sample = sandbox(&dir, namespaces(scenario), &with_fd_sampler(&format!("{KOKO} -f koko.txt")), "");
-        println!("{scenario} N={largest}: at most {} descriptors open in koko (sampled every 5 ms)", sample.max_fds);
+        let sample = sandbox(
+            &dir,
+            namespaces(scenario),
+            &with_fd_sampler(&format!("{KOKO} -f koko.txt")),
+            "",
+        );
+        println!(
+            "{scenario} N={largest}: at most {} descriptors open in koko (sampled every 5 ms)",
+            sample.max_fds
+        );
     }
     write_inputs(&dir, "star", 10);
-    let sample = sandbox(&dir, namespaces("star"), &with_fd_sampler(&format!("{KOKO} -f koko.txt")), "");
+    let sample =
+        sandbox(&dir, namespaces("star"), &with_fd_sampler(&format!("{KOKO} -f koko.txt")), "");
     println!("star N=10: at most {} descriptors open in koko (sampled every 5 ms)", sample.max_fds);
 
     let _ = fs::remove_dir_all(&dir);

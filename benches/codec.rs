@@ -22,7 +22,15 @@ fn main() {
     let iterations: u64 = if quick { 20_000 } else { 200_000 };
 
     let lines: Vec<String> = (0..1000)
-        .map(|i| format!("-n A,a{i},10.0.{}.{}/30 -n B,b{i},10.0.{}.{}/30", i / 64, (i % 64) * 4 + 1, i / 64, (i % 64) * 4 + 2))
+        .map(|i| {
+            format!(
+                "-n A,a{i},10.0.{}.{}/30 -n B,b{i},10.0.{}.{}/30",
+                i / 64,
+                (i % 64) * 4 + 1,
+                i / 64,
+                (i % 64) * 4 + 2
+            )
+        })
         .collect();
     let started = Instant::now();
     for i in 0..iterations {
@@ -35,8 +43,18 @@ fn main() {
     let mut bytes = 0usize;
     for i in 0..iterations {
         let index = (i % 60_000) as i32 + 2;
-        let end = LinkSettings { netns_fd: Some(3), index, group: Some(7), ..LinkSettings::named("a1234") };
-        let peer = LinkSettings { netns_fd: Some(4), index, group: Some(7), ..LinkSettings::named("b1234") };
+        let end = LinkSettings {
+            netns_fd: Some(3),
+            index,
+            group: Some(7),
+            ..LinkSettings::named("a1234")
+        };
+        let peer = LinkSettings {
+            netns_fd: Some(4),
+            index,
+            group: Some(7),
+            ..LinkSettings::named("b1234")
+        };
         let mut create = veth::create_pair(&end, &peer).expect("encodes");
         bytes += create.finish(i as u32).expect("fits").len();
         for host in [1u8, 2] {
@@ -52,7 +70,8 @@ fn main() {
     let mut datagram = Vec::new();
     for i in 0..64 {
         let mut reply = MessageBuilder::new(link::RTM_NEWLINK, 0);
-        let header = link::IfInfoMsg { index: i + 2, flags: link::IFF_UP, ..link::IfInfoMsg::default() };
+        let header =
+            link::IfInfoMsg { index: i + 2, flags: link::IFF_UP, ..link::IfInfoMsg::default() };
         reply.put_raw(&header.to_bytes());
         reply.put_str(link::IFLA_IFNAME, &format!("a{i}")).expect("fits");
         reply.put_u32(link::IFLA_MTU, 1500).expect("fits");

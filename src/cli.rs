@@ -93,9 +93,7 @@ pub struct Error {
 impl Error {
     /// Creates an error whose whole text is `message`.
     pub fn new(message: impl Into<String>) -> Error {
-        Error {
-            message: message.into(),
-        }
+        Error { message: message.into() }
     }
 
     pub fn message(&self) -> &str {
@@ -104,11 +102,7 @@ impl Error {
 
     /// Prefixes the message with the option and value it came from: `-d c1,eth1: ...`.
     pub(crate) fn in_option(self, letter: char, value: &str) -> Error {
-        Error::new(format!(
-            "-{letter} {}: {}",
-            quote_if_needed(value),
-            self.message
-        ))
+        Error::new(format!("-{letter} {}: {}", quote_if_needed(value), self.message))
     }
 }
 
@@ -129,9 +123,7 @@ impl From<lexopt::Error> for Error {
 /// Returns `value` as typed when it is safe to print bare, else quoted and escaped.
 pub(crate) fn quote_if_needed(value: &str) -> String {
     let plain = !value.is_empty()
-        && value
-            .chars()
-            .all(|c| !c.is_control() && !c.is_whitespace() && c != '"');
+        && value.chars().all(|c| !c.is_control() && !c.is_whitespace() && c != '"');
     if plain {
         value.to_string()
     } else {
@@ -311,10 +303,7 @@ impl Args {
 
 fn text_value(parser: &mut lexopt::Parser, option: &str) -> Result<String, Error> {
     parser.value()?.into_string().map_err(|value| {
-        Error::new(format!(
-            "{option}: value {:?} is not valid UTF-8",
-            value.to_string_lossy()
-        ))
+        Error::new(format!("{option}: value {:?} is not valid UTF-8", value.to_string_lossy()))
     })
 }
 
@@ -350,11 +339,7 @@ mod tests {
                 NamespaceKind::Crio,
             ]
         );
-        let values: Vec<&str> = args
-            .endpoints
-            .iter()
-            .map(|arg| arg.value.as_str())
-            .collect();
+        let values: Vec<&str> = args.endpoints.iter().map(|arg| arg.value.as_str()).collect();
         assert_eq!(values, ["c1,eth1", "ns1,eth1", "/x,e", "5,e", "e", "id,e"]);
         assert!(args.deletes.is_empty());
         assert!(args.link_kinds.is_empty());
@@ -362,15 +347,10 @@ mod tests {
 
     #[test]
     fn delete_letters() {
-        let args = parse(&[
-            "-D", "c,e", "-N", "n,e", "-A", "/p,e", "-P", "1,e", "-C", "e", "-E", "i,e",
-        ])
-        .unwrap();
-        let letters: String = args
-            .deletes
-            .iter()
-            .map(|arg| arg.kind.delete_flag())
-            .collect();
+        let args =
+            parse(&["-D", "c,e", "-N", "n,e", "-A", "/p,e", "-P", "1,e", "-C", "e", "-E", "i,e"])
+                .unwrap();
+        let letters: String = args.deletes.iter().map(|arg| arg.kind.delete_flag()).collect();
         assert_eq!(letters, "DNAPCE");
         assert!(args.endpoints.is_empty());
     }
@@ -433,10 +413,7 @@ mod tests {
     #[test]
     fn unknown_option_names_it() {
         let message = parse(&["--frobnicate"]).unwrap_err().to_string();
-        assert_eq!(
-            message,
-            "invalid option '--frobnicate' (run 'koko --help' for usage)"
-        );
+        assert_eq!(message, "invalid option '--frobnicate' (run 'koko --help' for usage)");
         let message = parse(&["-z"]).unwrap_err().to_string();
         assert!(message.contains("'-z'"), "{message}");
         assert!(message.contains("koko --help"), "{message}");
@@ -447,10 +424,7 @@ mod tests {
     #[test]
     fn positional_argument_rejected() {
         let message = parse(&["-c", "eth0", "stray"]).unwrap_err().to_string();
-        assert!(
-            message.contains("unexpected argument \"stray\""),
-            "{message}"
-        );
+        assert!(message.contains("unexpected argument \"stray\""), "{message}");
         assert!(message.contains("koko --help"), "{message}");
         assert!(parse(&["--", "-d"]).is_err());
     }
@@ -458,10 +432,7 @@ mod tests {
     #[test]
     fn missing_value_names_option() {
         let message = parse(&["-d"]).unwrap_err().to_string();
-        assert!(
-            message.contains("missing argument for option '-d'"),
-            "{message}"
-        );
+        assert!(message.contains("missing argument for option '-d'"), "{message}");
         let message = parse(&["--mtu"]).unwrap_err().to_string();
         assert!(message.contains("'--mtu'"), "{message}");
     }
@@ -475,9 +446,7 @@ mod tests {
     #[test]
     fn non_utf8_value_rejected() {
         let bad = OsString::from_vec(vec![b'c', 0xff, b',', b'e']);
-        let message = parse_args([OsString::from("-d"), bad])
-            .unwrap_err()
-            .to_string();
+        let message = parse_args([OsString::from("-d"), bad]).unwrap_err().to_string();
         assert!(message.starts_with("-d: value "), "{message}");
         assert!(message.contains("not valid UTF-8"), "{message}");
     }
@@ -509,22 +478,10 @@ mod tests {
 
     #[test]
     fn error_prefix_quotes_odd_values() {
-        assert_eq!(
-            Error::new("bad").in_option('d', "c1,eth1").to_string(),
-            "-d c1,eth1: bad"
-        );
-        assert_eq!(
-            Error::new("bad").in_option('d', "a b").to_string(),
-            "-d \"a b\": bad"
-        );
-        assert_eq!(
-            Error::new("bad").in_option('d', "").to_string(),
-            "-d \"\": bad"
-        );
-        assert_eq!(
-            Error::new("bad").in_option('d', "a\nb").to_string(),
-            "-d \"a\\nb\": bad"
-        );
+        assert_eq!(Error::new("bad").in_option('d', "c1,eth1").to_string(), "-d c1,eth1: bad");
+        assert_eq!(Error::new("bad").in_option('d', "a b").to_string(), "-d \"a b\": bad");
+        assert_eq!(Error::new("bad").in_option('d', "").to_string(), "-d \"\": bad");
+        assert_eq!(Error::new("bad").in_option('d', "a\nb").to_string(), "-d \"a\\nb\": bad");
     }
 
     #[test]

@@ -58,9 +58,7 @@ fn parse_endpoint_fields(kind: NamespaceKind, value: &str) -> Result<Endpoint, E
 
         if let Some(text) = strip_prefix_ignore_case(field, "mac=") {
             if endpoint.mac.is_some() {
-                return Err(Error::new(format!(
-                    "more than one mac field (second is {field:?})"
-                )));
+                return Err(Error::new(format!("more than one mac field (second is {field:?})")));
             }
             endpoint.mac = Some(parse_mac(text)?);
         } else if let Some(text) = strip_prefix_ignore_case(field, "mirror:") {
@@ -83,10 +81,7 @@ fn parse_endpoint_fields(kind: NamespaceKind, value: &str) -> Result<Endpoint, E
                 )));
             };
             validate_interface_name(source)?;
-            let mirror = Mirror {
-                direction,
-                source: source.to_string(),
-            };
+            let mirror = Mirror { direction, source: source.to_string() };
             if mirror.source == endpoint.link {
                 return Err(Error::new(format!(
                     "mirror source {:?} is the endpoint's own interface \
@@ -105,9 +100,7 @@ fn parse_endpoint_fields(kind: NamespaceKind, value: &str) -> Result<Endpoint, E
             }
             endpoint.addrs.push(net);
         } else {
-            return Err(Error::new(format!(
-                "unknown field {field:?} (expected {FIELD_FORMS})"
-            )));
+            return Err(Error::new(format!("unknown field {field:?} (expected {FIELD_FORMS})")));
         }
     }
     Ok(endpoint)
@@ -122,11 +115,7 @@ pub fn parse_delete(kind: NamespaceKind, value: &str) -> Result<(Namespace, Stri
 }
 
 fn parse_delete_parts(kind: NamespaceKind, value: &str) -> Result<(Namespace, String), Error> {
-    let separator = if value.contains(',') || kind == NamespaceKind::Current {
-        ','
-    } else {
-        ':'
-    };
+    let separator = if value.contains(',') || kind == NamespaceKind::Current { ',' } else { ':' };
     let (identifier, link) = if kind == NamespaceKind::Current {
         ("", value)
     } else {
@@ -156,33 +145,17 @@ fn split_endpoint(kind: NamespaceKind, value: &str) -> Result<Parts<'_>, Error> 
     let current = kind == NamespaceKind::Current;
     let parts = if value.contains(',') {
         let mut pieces = value.split(',');
-        let identifier = if current {
-            ""
-        } else {
-            pieces.next().unwrap_or("")
-        };
+        let identifier = if current { "" } else { pieces.next().unwrap_or("") };
         let link = pieces.next().unwrap_or("");
-        Parts {
-            identifier,
-            link,
-            fields: pieces.collect(),
-        }
+        Parts { identifier, link, fields: pieces.collect() }
     } else if value.contains(':') {
         // The address may be IPv6 and contain colons, so only the first one or two colons
         // separate parts. A trailing colon leaves an empty address, which means none.
         let mut pieces = value.splitn(if current { 2 } else { 3 }, ':');
-        let identifier = if current {
-            ""
-        } else {
-            pieces.next().unwrap_or("")
-        };
+        let identifier = if current { "" } else { pieces.next().unwrap_or("") };
         let link = pieces.next().unwrap_or("");
         let fields = pieces.filter(|address| !address.is_empty()).collect();
-        let parts = Parts {
-            identifier,
-            link,
-            fields,
-        };
+        let parts = Parts { identifier, link, fields };
         if let Some(field) = parts.fields.first() {
             if !field.contains('/') && field.parse::<IpAddr>().is_err() {
                 return Err(Error::new(format!(
@@ -194,11 +167,7 @@ fn split_endpoint(kind: NamespaceKind, value: &str) -> Result<Parts<'_>, Error> 
         }
         parts
     } else if current {
-        Parts {
-            identifier: "",
-            link: value,
-            fields: Vec::new(),
-        }
+        Parts { identifier: "", link: value, fields: Vec::new() }
     } else {
         return Err(missing_link(kind));
     };
@@ -223,10 +192,7 @@ fn missing_delete_link(kind: NamespaceKind) -> Error {
         &format!("-{}", kind.delete_flag()),
         1,
     );
-    Error::new(format!(
-        "missing link name (expected {}, e.g. {example})",
-        delete_syntax(kind)
-    ))
+    Error::new(format!("missing link name (expected {}, e.g. {example})", delete_syntax(kind)))
 }
 
 fn endpoint_syntax(kind: NamespaceKind) -> &'static str {
@@ -326,9 +292,7 @@ fn validate_container(identifier: &str, description: &str) -> Result<(), Error> 
     } else {
         return Ok(());
     };
-    Err(Error::new(format!(
-        "invalid {description} {identifier:?} ({reason})"
-    )))
+    Err(Error::new(format!("invalid {description} {identifier:?} ({reason})")))
 }
 
 fn validate_netns_name(name: &str) -> Result<(), Error> {
@@ -345,9 +309,7 @@ fn validate_netns_name(name: &str) -> Result<(), Error> {
     } else {
         return Ok(());
     };
-    Err(Error::new(format!(
-        "invalid netns name {name:?} ({reason})"
-    )))
+    Err(Error::new(format!("invalid netns name {name:?} ({reason})")))
 }
 
 /// Checks an interface name against the kernel's rules (`dev_valid_name()`: 1 to 15 bytes,
@@ -380,9 +342,7 @@ pub fn validate_interface_name(name: &str) -> Result<(), Error> {
     } else {
         return Ok(());
     };
-    Err(Error::new(format!(
-        "invalid interface name {name:?} ({reason})"
-    )))
+    Err(Error::new(format!("invalid interface name {name:?} ({reason})")))
 }
 
 /// Parses `ADDR/PREFIX` for assignment to an interface.
@@ -391,11 +351,7 @@ pub fn validate_interface_name(name: &str) -> Result<(), Error> {
 /// can identify one interface.
 pub fn parse_interface_address(text: &str) -> Result<IpNet, Error> {
     let Some((addr_text, prefix_text)) = text.split_once('/') else {
-        let example = if text.contains(':') {
-            "fd00::1/64"
-        } else {
-            "10.0.0.1/24"
-        };
+        let example = if text.contains(':') { "fd00::1/64" } else { "10.0.0.1/24" };
         return Err(Error::new(format!(
             "missing prefix length in address {text:?} (expected ADDR/PREFIX, e.g. {example})"
         )));
@@ -500,10 +456,7 @@ mod tests {
     use std::net::{Ipv4Addr, Ipv6Addr};
 
     fn net(text: &str, prefix: u8) -> IpNet {
-        IpNet {
-            addr: text.parse().unwrap(),
-            prefix,
-        }
+        IpNet { addr: text.parse().unwrap(), prefix }
     }
 
     fn error(kind: NamespaceKind, value: &str) -> String {
@@ -513,28 +466,12 @@ mod tests {
     #[test]
     fn comma_form_every_kind() {
         let cases = [
-            (
-                NamespaceKind::Docker,
-                "c1,eth1",
-                Namespace::Docker("c1".into()),
-            ),
-            (
-                NamespaceKind::Named,
-                "ns1,eth1",
-                Namespace::Named("ns1".into()),
-            ),
-            (
-                NamespaceKind::Path,
-                "/run/netns/x,eth1",
-                Namespace::Path("/run/netns/x".into()),
-            ),
+            (NamespaceKind::Docker, "c1,eth1", Namespace::Docker("c1".into())),
+            (NamespaceKind::Named, "ns1,eth1", Namespace::Named("ns1".into())),
+            (NamespaceKind::Path, "/run/netns/x,eth1", Namespace::Path("/run/netns/x".into())),
             (NamespaceKind::Pid, "4242,eth1", Namespace::Pid(4242)),
             (NamespaceKind::Current, "eth1", Namespace::Current),
-            (
-                NamespaceKind::Crio,
-                "3f1c9a,eth1",
-                Namespace::Crio("3f1c9a".into()),
-            ),
+            (NamespaceKind::Crio, "3f1c9a,eth1", Namespace::Crio("3f1c9a".into())),
         ];
         for (kind, value, namespace) in cases {
             let endpoint = parse_endpoint(kind, value).unwrap();
@@ -553,17 +490,11 @@ mod tests {
             "c1,eth1,10.0.0.1/24,fd00::1/64,mac=02:AA:bb:00:00:01,mirror:both:eth0",
         )
         .unwrap();
-        assert_eq!(
-            endpoint.addrs,
-            vec![net("10.0.0.1", 24), net("fd00::1", 64)]
-        );
+        assert_eq!(endpoint.addrs, vec![net("10.0.0.1", 24), net("fd00::1", 64)]);
         assert_eq!(endpoint.mac, Some([0x02, 0xaa, 0xbb, 0, 0, 1]));
         assert_eq!(
             endpoint.mirror,
-            Some(Mirror {
-                direction: MirrorDirection::Both,
-                source: "eth0".into()
-            })
+            Some(Mirror { direction: MirrorDirection::Both, source: "eth0".into() })
         );
     }
 
@@ -637,10 +568,7 @@ mod tests {
         ] {
             let message = error(kind, "name");
             assert!(message.contains("missing link name"), "{message}");
-            assert!(
-                message.starts_with(&format!("-{} name: ", kind.endpoint_flag())),
-                "{message}"
-            );
+            assert!(message.starts_with(&format!("-{} name: ", kind.endpoint_flag())), "{message}");
         }
     }
 
@@ -676,10 +604,7 @@ mod tests {
             ("c1,eth1,::/0", "unspecified address ::"),
             ("c1,eth1,224.0.0.1/4", "multicast address 224.0.0.1"),
             ("c1,eth1,ff02::1/64", "multicast address ff02::1"),
-            (
-                "c1,eth1,10.0.0.1/24,10.0.0.1/16",
-                "duplicate address 10.0.0.1",
-            ),
+            ("c1,eth1,10.0.0.1/24,10.0.0.1/16", "duplicate address 10.0.0.1"),
         ];
         for (value, expected) in cases {
             let message = error(NamespaceKind::Docker, value);
@@ -706,14 +631,8 @@ mod tests {
 
     #[test]
     fn mac_field() {
-        assert_eq!(
-            parse_mac("02:00:5e:10:00:01").unwrap(),
-            [2, 0, 0x5e, 0x10, 0, 1]
-        );
-        assert_eq!(
-            parse_mac("FE:FF:FF:FF:FF:FF").unwrap(),
-            [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff]
-        );
+        assert_eq!(parse_mac("02:00:5e:10:00:01").unwrap(), [2, 0, 0x5e, 0x10, 0, 1]);
+        assert_eq!(parse_mac("FE:FF:FF:FF:FF:FF").unwrap(), [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff]);
         for bad in [
             "",
             "02:00:5e:10:00",
@@ -728,26 +647,15 @@ mod tests {
             assert!(message.contains("invalid MAC address"), "{bad}: {message}");
             assert!(message.contains("six hex pairs"), "{bad}: {message}");
         }
-        assert!(parse_mac("00:00:00:00:00:00")
-            .unwrap_err()
-            .to_string()
-            .contains("all zero"));
-        assert!(parse_mac("01:00:5e:00:00:01")
-            .unwrap_err()
-            .to_string()
-            .contains("multicast"));
-        assert!(parse_mac("ff:ff:ff:ff:ff:ff")
-            .unwrap_err()
-            .to_string()
-            .contains("multicast"));
+        assert!(parse_mac("00:00:00:00:00:00").unwrap_err().to_string().contains("all zero"));
+        assert!(parse_mac("01:00:5e:00:00:01").unwrap_err().to_string().contains("multicast"));
+        assert!(parse_mac("ff:ff:ff:ff:ff:ff").unwrap_err().to_string().contains("multicast"));
     }
 
     #[test]
     fn mac_field_once() {
-        let message = error(
-            NamespaceKind::Named,
-            "ns1,eth1,mac=02:00:00:00:00:01,MAC=02:00:00:00:00:02",
-        );
+        let message =
+            error(NamespaceKind::Named, "ns1,eth1,mac=02:00:00:00:00:01,MAC=02:00:00:00:00:02");
         assert!(message.contains("more than one mac field"), "{message}");
     }
 
@@ -766,18 +674,12 @@ mod tests {
             let endpoint = parse_endpoint(NamespaceKind::Named, value).unwrap();
             assert_eq!(
                 endpoint.mirror,
-                Some(Mirror {
-                    direction,
-                    source: "eth0".into()
-                }),
+                Some(Mirror { direction, source: "eth0".into() }),
                 "{value}"
             );
         }
-        let endpoint = parse_endpoint(
-            NamespaceKind::Named,
-            "ns1,eth1,mirror:both,eth0,10.0.0.1/24",
-        )
-        .unwrap();
+        let endpoint =
+            parse_endpoint(NamespaceKind::Named, "ns1,eth1,mirror:both,eth0,10.0.0.1/24").unwrap();
         assert_eq!(endpoint.addrs, vec![net("10.0.0.1", 24)]);
         assert!(endpoint.mirror.is_some());
     }
@@ -786,20 +688,11 @@ mod tests {
     fn mirror_errors() {
         let cases = [
             ("ns1,eth1,mirror:both", "missing mirror source interface"),
-            (
-                "ns1,eth1,mirror:sideways:eth0",
-                "invalid mirror direction \"sideways\"",
-            ),
+            ("ns1,eth1,mirror:sideways:eth0", "invalid mirror direction \"sideways\""),
             ("ns1,eth1,mirror:ingress:", "invalid interface name \"\""),
-            (
-                "ns1,eth1,mirror:ingress:averyveryverylongname",
-                "at most 15 bytes",
-            ),
+            ("ns1,eth1,mirror:ingress:averyveryverylongname", "at most 15 bytes"),
             ("ns1,eth1,mirror:ingress,10.0.0.1/24", "'/' is not allowed"),
-            (
-                "ns1,eth1,mirror:ingress:eth0,mirror:egress:eth2",
-                "more than one mirror field",
-            ),
+            ("ns1,eth1,mirror:ingress:eth0,mirror:egress:eth2", "more than one mirror field"),
             ("ns1,eth1,mirror:ingress:eth1", "endpoint's own interface"),
             ("ns1,eth1,mirror:", "invalid mirror direction \"\""),
             ("ns1,eth1,mirror:,eth0", "invalid mirror direction \"\""),
@@ -831,15 +724,11 @@ mod tests {
         assert!(validate_interface_name("fifteen-bytes-x").is_ok());
         assert_eq!("fifteen-bytes-x".len(), 15);
         assert_eq!(
-            validate_interface_name("sixteen-bytes-xx")
-                .unwrap_err()
-                .to_string(),
+            validate_interface_name("sixteen-bytes-xx").unwrap_err().to_string(),
             "invalid interface name \"sixteen-bytes-xx\" (at most 15 bytes)"
         );
         assert_eq!(
-            validate_interface_name("averyveryverylongname")
-                .unwrap_err()
-                .to_string(),
+            validate_interface_name("averyveryverylongname").unwrap_err().to_string(),
             "invalid interface name \"averyveryverylongname\" (at most 15 bytes)"
         );
         // '€' is three bytes in UTF-8 and 'é' two.
@@ -854,10 +743,7 @@ mod tests {
             "x%d", "a%", "a\u{1}b", "a\u{7f}", "all", "default",
         ] {
             let message = validate_interface_name(bad).unwrap_err().to_string();
-            assert!(
-                message.starts_with("invalid interface name"),
-                "{bad:?}: {message}"
-            );
+            assert!(message.starts_with("invalid interface name"), "{bad:?}: {message}");
         }
         for good in ["eth0", "veth-a_b.1", "...", ".a", "br@x", "all0", "Default"] {
             assert!(validate_interface_name(good).is_ok(), "{good:?}");
@@ -891,19 +777,13 @@ mod tests {
             (NamespaceKind::Pid, "99999999999999999999999999"),
         ];
         for (kind, identifier) in bad {
-            assert!(
-                parse_namespace(kind, identifier).is_err(),
-                "{kind:?} {identifier:?}"
-            );
+            assert!(parse_namespace(kind, identifier).is_err(), "{kind:?} {identifier:?}");
         }
         assert_eq!(
             parse_namespace(NamespaceKind::Pid, "2147483647").unwrap(),
             Namespace::Pid(2147483647)
         );
-        assert_eq!(
-            parse_namespace(NamespaceKind::Pid, "1").unwrap(),
-            Namespace::Pid(1)
-        );
+        assert_eq!(parse_namespace(NamespaceKind::Pid, "1").unwrap(), Namespace::Pid(1));
         let longest = "c".repeat(MAX_IDENTIFIER);
         assert!(parse_namespace(NamespaceKind::Docker, &longest).is_ok());
         assert!(parse_namespace(NamespaceKind::Docker, &format!("{longest}c")).is_err());
@@ -911,9 +791,7 @@ mod tests {
         assert!(parse_namespace(NamespaceKind::Named, &format!("{longest}c")).is_err());
         assert!(parse_namespace(NamespaceKind::Path, "relative/path").is_ok());
         assert_eq!(
-            parse_namespace(NamespaceKind::Pid, "0")
-                .unwrap_err()
-                .to_string(),
+            parse_namespace(NamespaceKind::Pid, "0").unwrap_err().to_string(),
             "invalid pid \"0\" (expected a decimal number from 1 to 2147483647)"
         );
     }
@@ -921,26 +799,10 @@ mod tests {
     #[test]
     fn delete_forms() {
         let cases = [
-            (
-                NamespaceKind::Docker,
-                "c1,eth1",
-                Namespace::Docker("c1".into()),
-            ),
-            (
-                NamespaceKind::Docker,
-                "c1:eth1",
-                Namespace::Docker("c1".into()),
-            ),
-            (
-                NamespaceKind::Named,
-                "ns1,eth1",
-                Namespace::Named("ns1".into()),
-            ),
-            (
-                NamespaceKind::Named,
-                "ns1:eth1",
-                Namespace::Named("ns1".into()),
-            ),
+            (NamespaceKind::Docker, "c1,eth1", Namespace::Docker("c1".into())),
+            (NamespaceKind::Docker, "c1:eth1", Namespace::Docker("c1".into())),
+            (NamespaceKind::Named, "ns1,eth1", Namespace::Named("ns1".into())),
+            (NamespaceKind::Named, "ns1:eth1", Namespace::Named("ns1".into())),
             (
                 NamespaceKind::Path,
                 "/var/run/netns/x,eth1",
@@ -948,11 +810,7 @@ mod tests {
             ),
             (NamespaceKind::Pid, "12:eth1", Namespace::Pid(12)),
             (NamespaceKind::Current, "eth1", Namespace::Current),
-            (
-                NamespaceKind::Crio,
-                "ab12,eth1",
-                Namespace::Crio("ab12".into()),
-            ),
+            (NamespaceKind::Crio, "ab12,eth1", Namespace::Crio("ab12".into())),
         ];
         for (kind, value, namespace) in cases {
             let (parsed, link) = parse_delete(kind, value).unwrap();
@@ -966,22 +824,10 @@ mod tests {
         let cases = [
             (NamespaceKind::Docker, "c1", "-D c1: missing link name"),
             (NamespaceKind::Docker, "c1,", "missing link name"),
-            (
-                NamespaceKind::Docker,
-                "c1,eth1,10.0.0.1/24",
-                "unexpected field \"10.0.0.1/24\"",
-            ),
-            (
-                NamespaceKind::Named,
-                "ns1:eth1:10.0.0.1/24",
-                "unexpected field \"10.0.0.1/24\"",
-            ),
+            (NamespaceKind::Docker, "c1,eth1,10.0.0.1/24", "unexpected field \"10.0.0.1/24\""),
+            (NamespaceKind::Named, "ns1:eth1:10.0.0.1/24", "unexpected field \"10.0.0.1/24\""),
             (NamespaceKind::Named, "ns1,eth:1", "':' is not allowed"),
-            (
-                NamespaceKind::Current,
-                "eth1,x",
-                "-C eth1,x: unexpected field \"x\"",
-            ),
+            (NamespaceKind::Current, "eth1,x", "-C eth1,x: unexpected field \"x\""),
             (NamespaceKind::Current, "", "missing link name"),
             (NamespaceKind::Pid, "0,eth1", "invalid pid"),
         ];

@@ -17,7 +17,9 @@ pub fn run(plan: &Plan) -> Result<()> {
             let addrs = addresses(endpoint);
             let end = end(&netns, endpoint, &addrs);
             ops::interface::create_interface(&end, kind, &link_options(options))?;
-            attach_mirrors(&[(endpoint, &netns)], || ops::delete::delete_link(&netns, &endpoint.link))?;
+            attach_mirrors(&[(endpoint, &netns)], || {
+                ops::delete::delete_link(&netns, &endpoint.link)
+            })?;
             check_still_running(&endpoint.namespace, &netns)
                 .map_err(|error| undo(error, &netns, &endpoint.link, "link"))
         }
@@ -54,7 +56,9 @@ fn connect_veth(a: &Endpoint, b: &Endpoint, options: &Options) -> Result<()> {
     let end_b = end(&netns_b, b, &addrs_b);
     ops::veth::create_veth(&end_a, &end_b, &link_options(options))?;
     // Deleting end a takes end b with it.
-    attach_mirrors(&[(a, &netns_a), (b, &netns_b)], || ops::delete::delete_link(&netns_a, &a.link))?;
+    attach_mirrors(&[(a, &netns_a), (b, &netns_b)], || {
+        ops::delete::delete_link(&netns_a, &a.link)
+    })?;
     check_still_running(&a.namespace, &netns_a)
         .and_then(|()| check_still_running(&b.namespace, &netns_b))
         .map_err(|error| undo(error, &netns_a, &a.link, "veth pair"))
@@ -66,20 +70,27 @@ fn connect_veth(a: &Endpoint, b: &Endpoint, options: &Options) -> Result<()> {
 fn undo(error: Error, netns: &Netns, link: &str, kind: &str) -> Error {
     match delete_with_mirrors(netns, link) {
         Ok(()) => error.with_note(format_args!("deleted the new {kind} \"{link}\" again")),
-        Err(undo_error) => error.with_note(format_args!("removing the new {kind} \"{link}\" also failed: {undo_error}")),
+        Err(undo_error) => error.with_note(format_args!(
+            "removing the new {kind} \"{link}\" also failed: {undo_error}"
+        )),
     }
 }
 
 /// Sets up the mirrors that `endpoints` request, once their links exist. If one fails,
 /// the mirrors already set up are removed and `delete_link` removes the new link, so the
 /// command leaves nothing behind.
-fn attach_mirrors(endpoints: &[(&Endpoint, &Netns)], delete_link: impl FnOnce() -> Result<()>) -> Result<()> {
+fn attach_mirrors(
+    endpoints: &[(&Endpoint, &Netns)],
+    delete_link: impl FnOnce() -> Result<()>,
+) -> Result<()> {
     let mut attached: Vec<(ops::mirror::MirrorUndo, &Netns)> = Vec::new();
     for &(endpoint, netns) in endpoints {
         let Some(mirror) = &endpoint.mirror else {
             continue;
         };
-        let outcome = netns.socket().and_then(|mut socket| ops::mirror::attach(netns, &mut socket, mirror, &endpoint.link));
+        let outcome = netns
+            .socket()
+            .and_then(|mut socket| ops::mirror::attach(netns, &mut socket, mirror, &endpoint.link));
         let mut error = match outcome {
             Ok(undo) => {
                 attached.push((undo, netns));
@@ -90,11 +101,14 @@ fn attach_mirrors(endpoints: &[(&Endpoint, &Netns)], delete_link: impl FnOnce() 
         for (undo, netns) in attached.iter().rev() {
             let undone = netns.socket().and_then(|mut socket| undo.undo(netns, &mut socket));
             if let Err(undo_error) = undone {
-                error = error.with_note(format_args!("removing an earlier mirror also failed: {undo_error}"));
+                error = error.with_note(format_args!(
+                    "removing an earlier mirror also failed: {undo_error}"
+                ));
             }
         }
         if let Err(delete_error) = delete_link() {
-            error = error.with_note(format_args!("removing the new link also failed: {delete_error}"));
+            error =
+                error.with_note(format_args!("removing the new link also failed: {delete_error}"));
         }
         return Err(error);
     }
@@ -118,7 +132,9 @@ fn delete_with_mirrors(netns: &Netns, name: &str) -> Result<()> {
     let target = ops::require_link(&mut socket, netns, name)?;
     let mut mirrors = ops::mirror::find_mirrors_to(netns, &mut socket, target.index)?;
     let local_peer = match (target.kind.as_deref(), target.link, target.link_netnsid) {
-        (Some("veth"), Some(peer), None) => i32::try_from(peer).ok().filter(|&peer| peer != target.index),
+        (Some("veth"), Some(peer), None) => {
+            i32::try_from(peer).ok().filter(|&peer| peer != target.index)
+        }
         _ => None,
     };
     if let Some(peer) = local_peer {

@@ -38,7 +38,8 @@ fn main() -> ExitCode {
     match plan.action {
         Action::Help => return print_out(koko::cli::USAGE),
         Action::Version => {
-            let version = format!("koko {} (commit {})\n", env!("CARGO_PKG_VERSION"), env!("KOKO_COMMIT"));
+            let version =
+                format!("koko {} (commit {})\n", env!("CARGO_PKG_VERSION"), env!("KOKO_COMMIT"));
             return print_out(&version);
         }
         _ => {}

@@ -45,7 +45,10 @@ impl Netns {
                 return Err(Error::not_found(format!("{label} not found")))
             }
             Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
-                return Err(Error::not_found(format!("{label} not found: {} does not exist", path.display())))
+                return Err(Error::not_found(format!(
+                    "{label} not found: {} does not exist",
+                    path.display()
+                )))
             }
             Err(e) => return Err(Error::io(format_args!("open {described}"), &e)),
         };
@@ -69,7 +72,10 @@ impl Netns {
                     "{described} is not a namespace file (expected a file such as /run/netns/NAME or /proc/PID/ns/net)"
                 )));
             }
-            return Err(Error::new(format!("{described} is not a namespace file: {}", koko_netlink::error::describe_io_error(&error))));
+            return Err(Error::new(format!(
+                "{described} is not a namespace file: {}",
+                koko_netlink::error::describe_io_error(&error)
+            )));
         }
         if kind != libc::CLONE_NEWNET {
             return Err(Error::new(format!("{described} is not a network namespace")));
@@ -146,7 +152,9 @@ impl Netns {
     /// enters the namespace for the `socket(2)` call only.
     pub fn socket(&self) -> Result<Socket> {
         let _guard = self.enter()?;
-        Socket::open().map_err(|e| Error::netlink(format_args!("open a netlink socket in {}", self.label), &e))
+        Socket::open().map_err(|e| {
+            Error::netlink(format_args!("open a netlink socket in {}", self.label), &e)
+        })
     }
 }
 
@@ -200,7 +208,11 @@ impl Drop for NetnsGuard {
         // namespace; stopping the process is the only safe outcome.
         if let Err(error) = set_netns(&self.previous.fd) {
             use std::io::Write;
-            let _ = writeln!(std::io::stderr(), "koko: failed to return to {}: {error}", self.previous.label);
+            let _ = writeln!(
+                std::io::stderr(),
+                "koko: failed to return to {}: {error}",
+                self.previous.label
+            );
             std::process::abort();
         }
     }

@@ -207,10 +207,7 @@ pub enum Action {
     /// Delete interface `link` in `namespace`.
     Delete { namespace: Namespace, link: String },
     /// Run each line of a bulk file as a command line.
-    Bulk {
-        source: BulkSource,
-        on_error: OnError,
-    },
+    Bulk { source: BulkSource, on_error: OnError },
     /// Print [`cli::USAGE`].
     Help,
     /// Print the version.
@@ -291,27 +288,17 @@ pub fn from_line(line: &str) -> Result<Option<Plan>, Error> {
 /// two endpoints.
 pub fn build(args: Args) -> Result<Plan, Error> {
     if args.help {
-        return Ok(Plan {
-            action: Action::Help,
-            options: Options::default(),
-        });
+        return Ok(Plan { action: Action::Help, options: Options::default() });
     }
     if args.version {
-        return Ok(Plan {
-            action: Action::Version,
-            options: Options::default(),
-        });
+        return Ok(Plan { action: Action::Version, options: Options::default() });
     }
 
     let options = build_options(&args)?;
     let action = if !args.files.is_empty() {
         build_bulk(args)?
     } else if args.keep_going || args.atomic {
-        let option = if args.keep_going {
-            "--keep-going"
-        } else {
-            "--atomic"
-        };
+        let option = if args.keep_going { "--keep-going" } else { "--atomic" };
         return Err(Error::new(format!(
             "{option} needs -f FILE (it sets how a bulk run handles a failed line)"
         )));
@@ -365,11 +352,7 @@ fn build_options(args: &Args) -> Result<Options, Error> {
         Some(text) => Some(parse_wait(text).map_err(|err| prefix_long("--wait", text, err))?),
         None => None,
     };
-    Ok(Options {
-        mtu,
-        nodad: args.nodad,
-        wait,
-    })
+    Ok(Options { mtu, nodad: args.nodad, wait })
 }
 
 fn single<'a>(values: &'a [String], option: &str) -> Result<Option<&'a str>, Error> {
@@ -390,9 +373,9 @@ fn prefix_long(option: &str, value: &str, err: Error) -> Error {
 pub fn parse_mtu(text: &str) -> Result<u32, Error> {
     match parse_decimal(text) {
         Some(mtu) if (MIN_MTU as u64..=MAX_MTU as u64).contains(&mtu) => Ok(mtu as u32),
-        _ => Err(Error::new(format!(
-            "invalid MTU {text:?} (expected {MIN_MTU} to {MAX_MTU} bytes)"
-        ))),
+        _ => {
+            Err(Error::new(format!("invalid MTU {text:?} (expected {MIN_MTU} to {MAX_MTU} bytes)")))
+        }
     }
 }
 
@@ -409,11 +392,7 @@ pub fn parse_wait(text: &str) -> Result<Duration, Error> {
     if whole.is_empty() && fraction.is_empty() {
         return Err(invalid());
     }
-    let seconds = if whole.is_empty() {
-        0
-    } else {
-        parse_decimal(whole).ok_or_else(invalid)?
-    };
+    let seconds = if whole.is_empty() { 0 } else { parse_decimal(whole).ok_or_else(invalid)? };
     if fraction.len() > 9 || !fraction.bytes().all(|digit| digit.is_ascii_digit()) {
         return Err(invalid());
     }
@@ -450,9 +429,7 @@ fn build_bulk(args: Args) -> Result<Action, Error> {
 
     let file = args.files.into_iter().next().unwrap_or_default();
     let source = if file.is_empty() {
-        return Err(Error::new(
-            "-f: empty file name (expected a path, or - for standard input)",
-        ));
+        return Err(Error::new("-f: empty file name (expected a path, or - for standard input)"));
     } else if file == "-" {
         BulkSource::Stdin
     } else {
@@ -476,9 +453,7 @@ fn first_action_option(args: &Args) -> Option<String> {
     if let Some(arg) = args.link_kinds.first() {
         return Some(format!("-{}", arg.kind.flag()));
     }
-    args.deletes
-        .first()
-        .map(|arg| format!("-{}", arg.kind.delete_flag()))
+    args.deletes.first().map(|arg| format!("-{}", arg.kind.delete_flag()))
 }
 
 fn build_delete(args: Args, options: &Options) -> Result<Action, Error> {
@@ -503,14 +478,10 @@ fn build_delete(args: Args, options: &Options) -> Result<Action, Error> {
         )));
     }
     if options.mtu.is_some() {
-        return Err(Error::new(format!(
-            "--mtu does not apply to a delete (-{letter})"
-        )));
+        return Err(Error::new(format!("--mtu does not apply to a delete (-{letter})")));
     }
     if options.nodad {
-        return Err(Error::new(format!(
-            "--nodad does not apply to a delete (-{letter})"
-        )));
+        return Err(Error::new(format!("--nodad does not apply to a delete (-{letter})")));
     }
 
     let (namespace, link) = endpoint::parse_delete(first.kind, &first.value)?;
@@ -620,28 +591,16 @@ mod tests {
     }
 
     fn endpoint(namespace: Namespace, link: &str) -> Endpoint {
-        Endpoint {
-            namespace,
-            link: link.into(),
-            addrs: Vec::new(),
-            mac: None,
-            mirror: None,
-        }
+        Endpoint { namespace, link: link.into(), addrs: Vec::new(), mac: None, mirror: None }
     }
 
     #[test]
     fn veth_between_named_netns() {
         let plan = plan_of(&["-n", "ns1,veth1,10.0.0.1/24", "-n", "ns2,veth2,10.0.0.2/24"]);
         let mut a = endpoint(Namespace::Named("ns1".into()), "veth1");
-        a.addrs.push(IpNet {
-            addr: "10.0.0.1".parse().unwrap(),
-            prefix: 24,
-        });
+        a.addrs.push(IpNet { addr: "10.0.0.1".parse().unwrap(), prefix: 24 });
         let mut b = endpoint(Namespace::Named("ns2".into()), "veth2");
-        b.addrs.push(IpNet {
-            addr: "10.0.0.2".parse().unwrap(),
-            prefix: 24,
-        });
+        b.addrs.push(IpNet { addr: "10.0.0.2".parse().unwrap(), prefix: 24 });
         assert_eq!(plan.action, Action::Veth { a, b });
         assert_eq!(plan.options, Options::default());
     }
@@ -649,9 +608,7 @@ mod tests {
     #[test]
     fn veth_keeps_order() {
         let plan = plan_of(&["-p", "7,b", "-d", "web,a"]);
-        let Action::Veth { a, b } = plan.action else {
-            panic!("{plan:?}")
-        };
+        let Action::Veth { a, b } = plan.action else { panic!("{plan:?}") };
         assert_eq!(a, endpoint(Namespace::Pid(7), "b"));
         assert_eq!(b, endpoint(Namespace::Docker("web".into()), "a"));
     }
@@ -668,9 +625,7 @@ mod tests {
         ];
         for (letter, value) in values {
             let plan = plan_of(&[letter, value, "-n", "other,peer"]);
-            let Action::Veth { a, .. } = plan.action else {
-                panic!("{letter}")
-            };
+            let Action::Veth { a, .. } = plan.action else { panic!("{letter}") };
             assert_eq!(a.link, "eth1", "{letter}");
         }
     }
@@ -678,9 +633,7 @@ mod tests {
     #[test]
     fn veth_colon_forms() {
         let plan = plan_of(&["-d", "c1:eth1:10.0.0.1/24", "-c", "eth1:fd00::2/64"]);
-        let Action::Veth { a, b } = plan.action else {
-            panic!()
-        };
+        let Action::Veth { a, b } = plan.action else { panic!() };
         assert_eq!(a.namespace, Namespace::Docker("c1".into()));
         assert_eq!(a.addrs[0].to_string(), "10.0.0.1/24");
         assert_eq!(b.namespace, Namespace::Current);
@@ -689,16 +642,10 @@ mod tests {
 
     #[test]
     fn options_parsed() {
-        let plan = plan_of(&[
-            "-c", "a", "-c", "b", "--mtu", "9000", "--nodad", "--wait", "2.5",
-        ]);
+        let plan = plan_of(&["-c", "a", "-c", "b", "--mtu", "9000", "--nodad", "--wait", "2.5"]);
         assert_eq!(
             plan.options,
-            Options {
-                mtu: Some(9000),
-                nodad: true,
-                wait: Some(Duration::from_millis(2500))
-            }
+            Options { mtu: Some(9000), nodad: true, wait: Some(Duration::from_millis(2500)) }
         );
     }
 
@@ -706,22 +653,11 @@ mod tests {
     fn mtu_bounds() {
         assert_eq!(parse_mtu("68").unwrap(), 68);
         assert_eq!(parse_mtu("65535").unwrap(), 65535);
-        for bad in [
-            "67",
-            "65536",
-            "0",
-            "",
-            "-1",
-            "+1500",
-            "1500.0",
-            "1e3",
-            "99999999999999999999999",
-        ] {
+        for bad in
+            ["67", "65536", "0", "", "-1", "+1500", "1500.0", "1e3", "99999999999999999999999"]
+        {
             let message = parse_mtu(bad).unwrap_err().to_string();
-            assert!(
-                message.contains("expected 68 to 65535 bytes"),
-                "{bad}: {message}"
-            );
+            assert!(message.contains("expected 68 to 65535 bytes"), "{bad}: {message}");
         }
         assert_eq!(
             error(&["-c", "a", "-c", "b", "--mtu", "67"]),
@@ -736,10 +672,7 @@ mod tests {
         assert_eq!(parse_wait(".25").unwrap(), Duration::from_millis(250));
         assert_eq!(parse_wait("3.").unwrap(), Duration::from_secs(3));
         assert_eq!(parse_wait("3600").unwrap(), Duration::from_secs(3600));
-        assert_eq!(
-            parse_wait("3600.000000000").unwrap(),
-            Duration::from_secs(3600)
-        );
+        assert_eq!(parse_wait("3600.000000000").unwrap(), Duration::from_secs(3600));
         assert_eq!(parse_wait("0.000000001").unwrap(), Duration::from_nanos(1));
         for bad in [
             "0",
@@ -781,10 +714,7 @@ mod tests {
         assert_eq!(plan_of(&["-h"]).action, Action::Help);
         assert_eq!(plan_of(&["--help", "-d", "bad"]).action, Action::Help);
         assert_eq!(plan_of(&["-v"]).action, Action::Version);
-        assert_eq!(
-            plan_of(&["--version", "--mtu", "1"]).action,
-            Action::Version
-        );
+        assert_eq!(plan_of(&["--version", "--mtu", "1"]).action, Action::Version);
         assert_eq!(plan_of(&["-v", "-h"]).action, Action::Help);
     }
 
@@ -808,10 +738,7 @@ mod tests {
     #[test]
     fn three_endpoints_rejected() {
         let message = error(&["-c", "a", "-c", "b", "-c", "c"]);
-        assert!(
-            message.contains("too many endpoint options (3"),
-            "{message}"
-        );
+        assert!(message.contains("too many endpoint options (3"), "{message}");
     }
 
     #[test]
@@ -869,11 +796,7 @@ mod tests {
             "--mtu",
             "1450",
         ]);
-        let Action::Interface {
-            endpoint,
-            kind: LinkKind::Vxlan(vxlan),
-        } = plan.action
-        else {
+        let Action::Interface { endpoint, kind: LinkKind::Vxlan(vxlan) } = plan.action else {
             panic!("{plan:?}")
         };
         assert_eq!(endpoint.link, "vx42");
@@ -900,10 +823,7 @@ mod tests {
             vlan_plan.action,
             Action::Interface {
                 endpoint: endpoint(Namespace::Docker("web".into()), "eth0.100"),
-                kind: LinkKind::Vlan(Vlan {
-                    parent: "eth0".into(),
-                    vid: 100
-                }),
+                kind: LinkKind::Vlan(Vlan { parent: "eth0".into(), vid: 100 }),
             }
         );
     }
@@ -911,37 +831,23 @@ mod tests {
     #[test]
     fn interface_with_mirror() {
         let plan = plan_of(&["-n", "ns1,mv0,mirror:ingress,eth3", "-M", "eth0,private"]);
-        let Action::Interface { endpoint, .. } = plan.action else {
-            panic!()
-        };
+        let Action::Interface { endpoint, .. } = plan.action else { panic!() };
         assert_eq!(
             endpoint.mirror,
-            Some(Mirror {
-                direction: MirrorDirection::Ingress,
-                source: "eth3".into()
-            })
+            Some(Mirror { direction: MirrorDirection::Ingress, source: "eth3".into() })
         );
     }
 
     #[test]
     fn link_kind_conflicts() {
         let message = error(&["-c", "a", "-c", "b", "-x", "eth0,192.0.2.2,1"]);
-        assert!(
-            message.starts_with("-x needs exactly one endpoint option"),
-            "{message}"
-        );
+        assert!(message.starts_with("-x needs exactly one endpoint option"), "{message}");
         assert!(message.ends_with("got 2"), "{message}");
         let message = error(&["-V", "eth0,5"]);
-        assert!(
-            message.starts_with("-V needs exactly one endpoint option"),
-            "{message}"
-        );
+        assert!(message.starts_with("-V needs exactly one endpoint option"), "{message}");
         assert!(message.ends_with("got 0"), "{message}");
         let message = error(&["-c", "a", "-M", "eth0,vepa", "-V", "eth0,5"]);
-        assert_eq!(
-            message,
-            "only one of -x, -M and -V is allowed (got -M and -V)"
-        );
+        assert_eq!(message, "only one of -x, -M and -V is allowed (got -M and -V)");
     }
 
     #[test]
@@ -957,24 +863,20 @@ mod tests {
         assert!(message.contains("too small for IPv6 address fd00::1/64"), "{message}");
         let message = error(&["-n", "A,a,fd00::1/64", "-x", "eth0,192.0.2.2,1,mtu=1000"]);
         assert!(message.contains("at least 1280"), "{message}");
-        assert!(plan_of(&["-n", "A,a,10.0.0.1/24", "-n", "B,b", "--mtu", "1000"]).options.mtu == Some(1000));
-        assert!(plan_of(&["-n", "A,a,fd00::1/64", "-n", "B,b", "--mtu", "1280"]).options.mtu == Some(1280));
+        assert!(
+            plan_of(&["-n", "A,a,10.0.0.1/24", "-n", "B,b", "--mtu", "1000"]).options.mtu
+                == Some(1000)
+        );
+        assert!(
+            plan_of(&["-n", "A,a,fd00::1/64", "-n", "B,b", "--mtu", "1280"]).options.mtu
+                == Some(1280)
+        );
     }
 
     #[test]
     fn vxlan_mtu_twice_rejected() {
-        let message = error(&[
-            "-c",
-            "vx0",
-            "-x",
-            "eth0,192.0.2.2,1,mtu=1400",
-            "--mtu",
-            "1400",
-        ]);
-        assert!(
-            message.contains("--mtu and the vxlan mtu= setting"),
-            "{message}"
-        );
+        let message = error(&["-c", "vx0", "-x", "eth0,192.0.2.2,1,mtu=1400", "--mtu", "1400"]);
+        assert!(message.contains("--mtu and the vxlan mtu= setting"), "{message}");
     }
 
     #[test]
@@ -982,10 +884,7 @@ mod tests {
         let cases: [(&[&str], Namespace); 7] = [
             (&["-D", "c1,eth1"], Namespace::Docker("c1".into())),
             (&["-N", "ns1,eth1"], Namespace::Named("ns1".into())),
-            (
-                &["-A", "/run/netns/ns1,eth1"],
-                Namespace::Path("/run/netns/ns1".into()),
-            ),
+            (&["-A", "/run/netns/ns1,eth1"], Namespace::Path("/run/netns/ns1".into())),
             (&["-P", "42,eth1"], Namespace::Pid(42)),
             (&["-C", "eth1"], Namespace::Current),
             (&["-E", "abc,eth1"], Namespace::Crio("abc".into())),
@@ -994,10 +893,7 @@ mod tests {
         for (args, namespace) in cases {
             assert_eq!(
                 plan_of(args).action,
-                Action::Delete {
-                    namespace,
-                    link: "eth1".into()
-                },
+                Action::Delete { namespace, link: "eth1".into() },
                 "{args:?}"
             );
         }
@@ -1030,10 +926,7 @@ mod tests {
     fn bulk_sources() {
         assert_eq!(
             plan_of(&["-f", "-"]).action,
-            Action::Bulk {
-                source: BulkSource::Stdin,
-                on_error: OnError::Stop
-            }
+            Action::Bulk { source: BulkSource::Stdin, on_error: OnError::Stop }
         );
         assert_eq!(
             plan_of(&["-f", "links.txt", "--keep-going"]).action,
@@ -1053,10 +946,7 @@ mod tests {
         let odd_plan = from_args([OsString::from("-f"), name.clone()]).unwrap();
         assert_eq!(
             odd_plan.action,
-            Action::Bulk {
-                source: BulkSource::File(name.into()),
-                on_error: OnError::Stop
-            }
+            Action::Bulk { source: BulkSource::File(name.into()), on_error: OnError::Stop }
         );
     }
 
@@ -1079,10 +969,7 @@ mod tests {
                 "{message}"
             );
         }
-        assert_eq!(
-            error(&["-f", "a", "-f", "b"]),
-            "-f given more than once (expected one file)"
-        );
+        assert_eq!(error(&["-f", "a", "-f", "b"]), "-f given more than once (expected one file)");
         assert!(error(&["-f", "a", "--keep-going", "--atomic"]).contains("cannot be combined"));
         assert!(error(&["-f", ""]).contains("empty file name"));
         assert!(error(&["--keep-going", "-c", "a", "-c", "b"]).starts_with("--keep-going needs -f"));
@@ -1093,18 +980,12 @@ mod tests {
     fn bulk_line_plans() {
         assert_eq!(from_line("   # nothing here").unwrap(), None);
         assert_eq!(from_line("").unwrap(), None);
-        let plan = from_line("-n ns1,veth1 -n 'ns2',veth2 --nodad # pair")
-            .unwrap()
-            .unwrap();
+        let plan = from_line("-n ns1,veth1 -n 'ns2',veth2 --nodad # pair").unwrap().unwrap();
         assert!(plan.options.nodad);
-        let Action::Veth { b, .. } = plan.action else {
-            panic!()
-        };
+        let Action::Veth { b, .. } = plan.action else { panic!() };
         assert_eq!(b.namespace, Namespace::Named("ns2".into()));
         let plan = from_line("-a '/run/my ns',eth0 -c peer0").unwrap().unwrap();
-        let Action::Veth { a, .. } = plan.action else {
-            panic!()
-        };
+        let Action::Veth { a, .. } = plan.action else { panic!() };
         assert_eq!(a.namespace, Namespace::Path("/run/my ns".into()));
     }
 
@@ -1125,10 +1006,7 @@ mod tests {
                 )
             );
         }
-        assert!(from_line("-c 'a")
-            .unwrap_err()
-            .to_string()
-            .starts_with("unterminated"));
+        assert!(from_line("-c 'a").unwrap_err().to_string().starts_with("unterminated"));
         assert!(from_line("-c a -c b extra")
             .unwrap_err()
             .to_string()
@@ -1137,38 +1015,20 @@ mod tests {
 
     #[test]
     fn overlay_line_options() {
-        let defaults = Options {
-            mtu: Some(1400),
-            nodad: true,
-            wait: Some(Duration::from_secs(5)),
-        };
-        let line = Options {
-            mtu: Some(9000),
-            nodad: false,
-            wait: None,
-        };
+        let defaults = Options { mtu: Some(1400), nodad: true, wait: Some(Duration::from_secs(5)) };
+        let line = Options { mtu: Some(9000), nodad: false, wait: None };
         assert_eq!(
             defaults.overlay(&line),
-            Options {
-                mtu: Some(9000),
-                nodad: true,
-                wait: Some(Duration::from_secs(5))
-            }
+            Options { mtu: Some(9000), nodad: true, wait: Some(Duration::from_secs(5)) }
         );
         assert_eq!(Options::default().overlay(&line), line);
     }
 
     #[test]
     fn display_forms() {
-        let net = IpNet {
-            addr: "fd00::1".parse().unwrap(),
-            prefix: 64,
-        };
+        let net = IpNet { addr: "fd00::1".parse().unwrap(), prefix: 64 };
         assert_eq!(net.to_string(), "fd00::1/64");
-        assert_eq!(
-            Namespace::Docker("web".into()).to_string(),
-            "container \"web\""
-        );
+        assert_eq!(Namespace::Docker("web".into()).to_string(), "container \"web\"");
         assert_eq!(Namespace::Pid(9).to_string(), "netns of pid 9");
         assert_eq!(Namespace::Current.to_string(), "koko's own netns");
     }

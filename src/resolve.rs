@@ -79,7 +79,9 @@ pub fn check_still_running(namespace: &Namespace, netns: &Netns) -> Result<()> {
     let (subject, gone, changed) = match namespace {
         Namespace::Current => return Ok(()),
         Namespace::Named(name) => (format!("netns \"{name}\""), "was deleted", "was replaced"),
-        Namespace::Path(path) => (format!("netns file {}", path.display()), "was removed", "was replaced"),
+        Namespace::Path(path) => {
+            (format!("netns file {}", path.display()), "was removed", "was replaced")
+        }
         Namespace::Pid(pid) => (format!("process {pid}"), "exited", "moved"),
         Namespace::Docker(name) => (format!("container \"{name}\""), "stopped", "restarted"),
         Namespace::Crio(id) => (format!("CRI-O container \"{id}\""), "stopped", "restarted"),

@@ -14,7 +14,8 @@ struct BulkFile {
 
 impl BulkFile {
     fn new(name: &str, lines: &[String]) -> BulkFile {
-        let path = std::env::temp_dir().join(format!("koko-bulk-{name}-{}.txt", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("koko-bulk-{name}-{}.txt", std::process::id()));
         let mut text = lines.join("\n");
         text.push('\n');
         fs::write(&path, text).expect("write the bulk file");
@@ -55,8 +56,13 @@ fn links_of(sb: &Sandbox, netns: Option<&str>) -> HashMap<String, LinkState> {
         let name = fields.nth(1).unwrap_or_default();
         let name = name.trim_end_matches(':');
         let name = name.split('@').next().unwrap_or_default().to_string();
-        let flags = line.split('<').nth(1).and_then(|rest| rest.split('>').next()).unwrap_or_default();
-        let group = line.split(" group ").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap_or_default();
+        let flags =
+            line.split('<').nth(1).and_then(|rest| rest.split('>').next()).unwrap_or_default();
+        let group = line
+            .split(" group ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_default();
         let state = LinkState {
             up: flags.split(',').any(|flag| flag == "UP"),
             group: group.to_string(),
@@ -85,7 +91,11 @@ fn assert_link(links: &HashMap<String, LinkState>, where_: &str, name: &str, add
     };
     assert!(link.up, "link {name} in {where_} is not up");
     assert_eq!(link.group, "default", "group of link {name} in {where_}");
-    assert!(link.addrs.iter().any(|a| a == addr), "link {name} in {where_} lacks {addr}: {:?}", link.addrs);
+    assert!(
+        link.addrs.iter().any(|a| a == addr),
+        "link {name} in {where_} lacks {addr}: {:?}",
+        link.addrs
+    );
 }
 
 fn koko_file(sb: &Sandbox, file: &BulkFile, extra: &[&str]) -> Output {
@@ -121,7 +131,8 @@ fn mixed_file_creates_every_link() {
     sb.ip(&["link", "set", "p0", "up"]);
     sb.ip(&["link", "set", "p0peer", "up"]);
     // Kernels without the 8021q module cannot make vlan links; those lines become veth lines.
-    let probe = sb.run("ip", &["link", "add", "link", "p0", "name", "probe", "type", "vlan", "id", "99"]);
+    let probe =
+        sb.run("ip", &["link", "add", "link", "p0", "name", "probe", "type", "vlan", "id", "99"]);
     let vlan = probe.success();
     if vlan {
         sb.ip(&["link", "del", "probe"]);
@@ -134,14 +145,16 @@ fn mixed_file_creates_every_link() {
             (5, _) => format!("-n A,m{i},{} -M p0,bridge", v4(i, 1)),
             (10, _) => format!("-n B,x{i},{} -x p0,192.0.2.9,{i}", v4(i, 1)),
             (15, _) if vlan => format!("-n A,v{i},{} -V p0,{}", v4(i, 1), i / 25 + 1),
-            (20, _) => format!("-n A,a{i},{},mirror:both:a{} -n B,b{i},{}", v4(i, 1), i - 2, v4(i, 2)),
+            (20, _) => {
+                format!("-n A,a{i},{},mirror:both:a{} -n B,b{i},{}", v4(i, 1), i - 2, v4(i, 2))
+            }
             (_, remainder) => match remainder {
-            0 => format!("-n A,a{i},{} -p {pid},p{i},{}", v4(i, 1), v4(i, 2)),
-            1 => format!("-n A,a{i},fd00::{i:x}:1/112 -n B,b{i},fd00::{i:x}:2/112 --nodad"),
-            2 => format!("{}  # trailing comment", pair_line(i)),
-            3 => format!("--mtu 1400 {}", pair_line(i)),
-            4 => format!("-c c{i},{} -n B,b{i},{}", v4(i, 1), v4(i, 2)),
-            _ => pair_line(i),
+                0 => format!("-n A,a{i},{} -p {pid},p{i},{}", v4(i, 1), v4(i, 2)),
+                1 => format!("-n A,a{i},fd00::{i:x}:1/112 -n B,b{i},fd00::{i:x}:2/112 --nodad"),
+                2 => format!("{}  # trailing comment", pair_line(i)),
+                3 => format!("--mtu 1400 {}", pair_line(i)),
+                4 => format!("-c c{i},{} -n B,b{i},{}", v4(i, 1), v4(i, 2)),
+                _ => pair_line(i),
             },
         };
         lines.push(line);
@@ -153,7 +166,8 @@ fn mixed_file_creates_every_link() {
     let b = links_of(&sb, Some("B"));
     let own = links_of(&sb, None);
     let pid_text = pid.to_string();
-    let p_output = sb.run("nsenter", &["--target", &pid_text, "--net", "--", "ip", "-o", "addr", "show"]);
+    let p_output =
+        sb.run("nsenter", &["--target", &pid_text, "--net", "--", "ip", "-o", "addr", "show"]);
     p_output.assert_success();
     for i in 0..500 {
         match (i % 25, i % 5) {
@@ -164,7 +178,8 @@ fn mixed_file_creates_every_link() {
                 assert_link(&a, "A", &format!("a{i}"), &v4(i, 1));
                 assert_link(&b, "B", &format!("b{i}"), &v4(i, 2));
                 let source = format!("a{}", i - 2);
-                let filters = sb.run("tc", &["-n", "A", "filter", "show", "dev", &source, "ingress"]);
+                let filters =
+                    sb.run("tc", &["-n", "A", "filter", "show", "dev", &source, "ingress"]);
                 filters.assert_success();
                 assert!(filters.stdout.contains("mirred"), "no mirror on {source}:\n{filters}");
             }
@@ -172,7 +187,11 @@ fn mixed_file_creates_every_link() {
                 assert_link(&a, "A", &format!("a{i}"), &v4(i, 1));
                 let expected = format!("p{i}");
                 assert!(
-                    p_output.stdout.lines().any(|line| line.contains(&format!(" {expected} ")) && line.contains(&v4(i, 2))),
+                    p_output
+                        .stdout
+                        .lines()
+                        .any(|line| line.contains(&format!(" {expected} "))
+                            && line.contains(&v4(i, 2))),
                     "p{i} with {} missing in the sleeper's namespace",
                     v4(i, 2)
                 );
@@ -306,7 +325,10 @@ fn bulk_delete_leaves_others_alone() {
     }
     let sb = sandbox_ab();
     sb.ip(&["-n", "A", "link", "add", "keep", "type", "veth", "peer", "name", "keep2"]);
-    sb.ip(&["-n", "A", "link", "add", "grouped", "group", "9", "type", "veth", "peer", "name", "grouped2"]);
+    sb.ip(&[
+        "-n", "A", "link", "add", "grouped", "group", "9", "type", "veth", "peer", "name",
+        "grouped2",
+    ]);
     let create = BulkFile::new("delete-create", &(0..50).map(pair_line).collect::<Vec<_>>());
     koko_file(&sb, &create, &[]).assert_success();
 
@@ -337,10 +359,14 @@ fn delete_of_missing_link_fails() {
     let create = BulkFile::new("delete-missing-create", &[pair_line(0), pair_line(1)]);
     koko_file(&sb, &create, &[]).assert_success();
     let before = sb.snapshot();
-    let delete = BulkFile::new("delete-missing", &["-N A,a0".to_string(), "-N A,nothere".to_string()]);
+    let delete =
+        BulkFile::new("delete-missing", &["-N A,a0".to_string(), "-N A,nothere".to_string()]);
     let output = koko_file(&sb, &delete, &["--atomic"]);
     output.assert_failure();
-    assert!(output.stderr.contains("koko: line 2: -N A,nothere: link \"nothere\" not found in"), "{output}");
+    assert!(
+        output.stderr.contains("koko: line 2: -N A,nothere: link \"nothere\" not found in"),
+        "{output}"
+    );
     assert_eq!(sb.snapshot(), before);
 }
 
@@ -384,7 +410,19 @@ fn ipv6_without_nodad_waits_for_dad() {
     let sb = sandbox_ab();
     let file = BulkFile::new("dad", &["-n A,a0,fd01::1/64 -n B,b0,fd01::2/64".to_string()]);
     koko_file(&sb, &file, &[]).assert_success();
-    let tentative = sb.ip(&["-n", "A", "-6", "-o", "addr", "show", "dev", "a0", "tentative", "scope", "global"]);
+    let tentative = sb.ip(&[
+        "-n",
+        "A",
+        "-6",
+        "-o",
+        "addr",
+        "show",
+        "dev",
+        "a0",
+        "tentative",
+        "scope",
+        "global",
+    ]);
     assert_eq!(tentative.stdout.trim(), "", "fd01::1 still tentative after koko exited");
 }
 

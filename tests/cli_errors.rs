@@ -45,25 +45,16 @@ fn usage_errors_exit_2() {
         (&[], &["missing endpoints"]),
         (&["--bogus", "-n", "A,a", "-n", "B,b"], &["--bogus"]),
         (&["-n", "A,a,10.0.0.1/24"], &["missing second endpoint"]),
-        (
-            &["-n", "A,a", "-n", "B,b", "-n", "B,c"],
-            &["too many endpoint options"],
-        ),
+        (&["-n", "A,a", "-n", "B,b", "-n", "B,c"], &["too many endpoint options"]),
         (&["-n", "A,a,10.0.0.300/24", "-n", "B,b"], &["10.0.0.300"]),
         (&["-n", "A,a,10.0.0.1", "-n", "B,b"], &["\"10.0.0.1\"", "prefix length"]),
         (&["-n", "A,a,10.0.0.1/33", "-n", "B,b"], &["\"33\"", "0 to 32"]),
         (&["-n", "A,a,fd00::1/129", "-n", "B,b"], &["\"129\"", "0 to 128"]),
         (&["-n", "A,a", "-n", "B,bad:addr:x"], &["bad:addr:x"]),
-        (
-            &["-n", "A,abcdefghijklmnop", "-n", "B,b"],
-            &["\"abcdefghijklmnop\"", "15 bytes"],
-        ),
+        (&["-n", "A,abcdefghijklmnop", "-n", "B,b"], &["\"abcdefghijklmnop\"", "15 bytes"]),
         (&["-n", "A,a/b", "-n", "B,b"], &["\"a/b\"", "'/'"]),
         (&["-n", "A,a", "-n", "A,a"], &["\"a\"", "same netns"]),
-        (
-            &["-n", "A,a,mac=01:00:5e:00:00:01", "-n", "B,b"],
-            &["01:00:5e:00:00:01"],
-        ),
+        (&["-n", "A,a,mac=01:00:5e:00:00:01", "-n", "B,b"], &["01:00:5e:00:00:01"]),
         (&["-n", "A,a", "-n", "B,b", "--mtu", "67"], &["\"67\"", "68 to 65535"]),
         (&["-p", "0,a", "-n", "B,b"], &["\"0\""]),
         (&["-N", "A,a", "-N", "B,b"], &["only one delete option"]),
@@ -129,8 +120,7 @@ fn path_to_regular_file() {
     }
     let sb = sandbox_with_a_and_b();
     // The tmpfs on /mnt exists only in the sandbox's private mount namespace.
-    sb.sh("mount -t tmpfs koko-test-mnt /mnt && touch /mnt/plain")
-        .assert_success();
+    sb.sh("mount -t tmpfs koko-test-mnt /mnt && touch /mnt/plain").assert_success();
 
     assert_rejected(
         &sb,

@@ -41,22 +41,14 @@ fn engine_for(pid: u32) -> FakeEngine {
         } else {
             let id = request.target.trim_start_matches("/containers/");
             let body = format!("can't find the container with id {id}\n");
-            reply(
-                404,
-                "Not Found",
-                "text/plain; charset=utf-8",
-                body.as_bytes(),
-            )
+            reply(404, "Not Found", "text/plain; charset=utf-8", body.as_bytes())
         }
     })
 }
 
 #[track_caller]
 fn assert_stderr_contains(output: &Output, expected: &str) {
-    assert!(
-        output.stderr.contains(expected),
-        "stderr lacks {expected:?}:\n{output}"
-    );
+    assert!(output.stderr.contains(expected), "stderr lacks {expected:?}:\n{output}");
 }
 
 #[test]
@@ -70,12 +62,8 @@ fn connect_container_to_netns() {
     let engine = engine_for(pid);
     let end_e = format!("{ID},eth1,10.9.6.1/24,fd00:96::1/64");
 
-    koko_with_crio(
-        &sb,
-        &engine,
-        &["-e", &end_e, "-n", "X,veth-x,10.9.6.2/24,fd00:96::2/64"],
-    )
-    .assert_success();
+    koko_with_crio(&sb, &engine, &["-e", &end_e, "-n", "X,veth-x,10.9.6.2/24,fd00:96::2/64"])
+        .assert_success();
 
     assert_eq!(pid_links(pid), ["lo", "eth1"]);
     assert_eq!(sb.link_names(Some("X")), ["lo", "veth-x"]);
@@ -96,12 +84,7 @@ fn delete_removes_both_ends() {
     let pid = sb.spawn_sleeper_netns();
     let engine = engine_for(pid);
     let before = sb.snapshot();
-    koko_with_crio(
-        &sb,
-        &engine,
-        &["-e", &format!("{ID},eth1"), "-n", "X,veth-x"],
-    )
-    .assert_success();
+    koko_with_crio(&sb, &engine, &["-e", &format!("{ID},eth1"), "-n", "X,veth-x"]).assert_success();
     assert_eq!(pid_links(pid), ["lo", "eth1"]);
 
     koko_with_crio(&sb, &engine, &["-E", &format!("{ID},eth1")]).assert_success();
@@ -128,11 +111,7 @@ fn unknown_id_fails_cleanly() {
         &output,
         "koko: container \"0badc0ffee\" not found (CRI-O replied: can't find the container with id 0badc0ffee)",
     );
-    assert_eq!(
-        before,
-        sb.snapshot(),
-        "the sandbox changed after:\n{output}"
-    );
+    assert_eq!(before, sb.snapshot(), "the sandbox changed after:\n{output}");
 }
 
 #[test]
@@ -160,22 +139,11 @@ fn bad_replies_fail_cleanly() {
     for (case, bytes, expected) in cases {
         let engine = FakeEngine::with_replies(vec![bytes]);
 
-        let output = koko_with_crio(
-            &sb,
-            &engine,
-            &["-n", "X,veth-x", "-e", &format!("{ID},eth1")],
-        );
+        let output = koko_with_crio(&sb, &engine, &["-n", "X,veth-x", "-e", &format!("{ID},eth1")]);
 
         output.assert_failure();
-        assert!(
-            output.stderr.contains(expected),
-            "{case}: stderr lacks {expected:?}:\n{output}"
-        );
-        assert_eq!(
-            before,
-            sb.snapshot(),
-            "{case}: the sandbox changed after:\n{output}"
-        );
+        assert!(output.stderr.contains(expected), "{case}: stderr lacks {expected:?}:\n{output}");
+        assert_eq!(before, sb.snapshot(), "{case}: the sandbox changed after:\n{output}");
     }
 }
 
@@ -205,11 +173,7 @@ fn missing_socket_fails_cleanly() {
         &output,
         "koko: cannot connect to CRI-O at /nonexistent/crio.sock: No such file or directory (is crio running?",
     );
-    assert_eq!(
-        before,
-        sb.snapshot(),
-        "the sandbox changed after:\n{output}"
-    );
+    assert_eq!(before, sb.snapshot(), "the sandbox changed after:\n{output}");
 }
 
 /// The container's process exits after koko resolved it: the fake reports pid 0 at
@@ -228,11 +192,8 @@ fn container_stopped_while_koko_works() {
     ]);
     let before = sb.snapshot();
 
-    let output = koko_with_crio(
-        &sb,
-        &engine,
-        &["-e", &format!("{ID},eth1,10.9.7.1/24"), "-n", "X,veth-x"],
-    );
+    let output =
+        koko_with_crio(&sb, &engine, &["-e", &format!("{ID},eth1,10.9.7.1/24"), "-n", "X,veth-x"]);
 
     output.assert_failure();
     assert_stderr_contains(
@@ -240,11 +201,7 @@ fn container_stopped_while_koko_works() {
         &format!("koko: CRI-O container \"{ID}\" stopped while koko was working"),
     );
     assert_stderr_contains(&output, "deleted the new veth pair \"eth1\" again");
-    assert_eq!(
-        before,
-        sb.snapshot(),
-        "the sandbox changed after:\n{output}"
-    );
+    assert_eq!(before, sb.snapshot(), "the sandbox changed after:\n{output}");
 }
 
 /// The fake reports another process, in another namespace, at koko's final check.
@@ -263,22 +220,14 @@ fn container_restarted_while_koko_works() {
     ]);
     let before = sb.snapshot();
 
-    let output = koko_with_crio(
-        &sb,
-        &engine,
-        &["-n", "X,veth-x", "-e", &format!("{ID},eth1")],
-    );
+    let output = koko_with_crio(&sb, &engine, &["-n", "X,veth-x", "-e", &format!("{ID},eth1")]);
 
     output.assert_failure();
     assert_stderr_contains(
         &output,
         &format!("koko: CRI-O container \"{ID}\" restarted while koko was working"),
     );
-    assert_eq!(
-        before,
-        sb.snapshot(),
-        "the sandbox changed after:\n{output}"
-    );
+    assert_eq!(before, sb.snapshot(), "the sandbox changed after:\n{output}");
 }
 
 /// The fake reports pid 0 at koko's final check after a macvlan interface was made in the
@@ -298,11 +247,8 @@ fn interface_undone_when_container_stops() {
     ]);
     let before = sb.snapshot();
 
-    let output = koko_with_crio(
-        &sb,
-        &engine,
-        &["-e", &format!("{ID},mv1,10.9.7.1/24"), "-M", "p0,bridge"],
-    );
+    let output =
+        koko_with_crio(&sb, &engine, &["-e", &format!("{ID},mv1,10.9.7.1/24"), "-M", "p0,bridge"]);
 
     output.assert_failure();
     assert_stderr_contains(

@@ -73,20 +73,14 @@ fn ping_from(container: &Container, addr: &str) -> Output {
 
 #[track_caller]
 fn container_id(container: &Container) -> String {
-    let output = run_command(
-        "docker",
-        &["inspect", "--format", "{{.Id}}", container.name()],
-    );
+    let output = run_command("docker", &["inspect", "--format", "{{.Id}}", container.name()]);
     output.assert_success();
     output.stdout.trim().to_string()
 }
 
 #[track_caller]
 fn assert_stderr_contains(output: &Output, expected: &str) {
-    assert!(
-        output.stderr.contains(expected),
-        "stderr lacks {expected:?}:\n{output}"
-    );
+    assert!(output.stderr.contains(expected), "stderr lacks {expected:?}:\n{output}");
 }
 
 /// A container that `docker create` made and nobody started, removed on drop.
@@ -100,16 +94,7 @@ impl CreatedContainer {
         let name = format!("koko-test-{name_suffix}-{}", std::process::id());
         let output = run_command(
             "docker",
-            &[
-                "create",
-                "--network",
-                "none",
-                "--name",
-                &name,
-                common::TEST_IMAGE,
-                "sleep",
-                "1000",
-            ],
+            &["create", "--network", "none", "--name", &name, common::TEST_IMAGE, "sleep", "1000"],
         );
         let container = CreatedContainer { name };
         output.assert_success();
@@ -153,11 +138,7 @@ impl UntouchedPair {
         let first = Container::run(&format!("{suffix}-1"));
         let second = Container::run(&format!("{suffix}-2"));
         let links_before = (container_links(&first), container_links(&second));
-        UntouchedPair {
-            first,
-            second,
-            links_before,
-        }
+        UntouchedPair { first, second, links_before }
     }
 
     /// `-d FIRST,eth1,... -d SECOND,eth1,...` for the two containers.
@@ -173,10 +154,7 @@ impl UntouchedPair {
     #[track_caller]
     fn assert_unchanged(&self, output: &Output) {
         let after = (container_links(&self.first), container_links(&self.second));
-        assert_eq!(
-            self.links_before, after,
-            "container links changed after:\n{output}"
-        );
+        assert_eq!(self.links_before, after, "container links changed after:\n{output}");
     }
 }
 
@@ -194,10 +172,7 @@ fn connect_and_ping(suffix: &str, addrs_1: &[&str], addrs_2: &[&str]) {
     assert_eq!(container_links(&c2), ["lo", "eth1"]);
     let addrs = container_addrs(&c1, "eth1");
     for addr in addrs_1 {
-        assert!(
-            addrs.contains(&addr.to_string()),
-            "{addr} missing in {addrs:?}"
-        );
+        assert!(addrs.contains(&addr.to_string()), "{addr} missing in {addrs:?}");
     }
     for addr in addrs_2 {
         let host = addr.split('/').next().unwrap_or(addr);
@@ -226,11 +201,7 @@ fn two_containers_dual_stack() {
     if !common::require_root() || !common::require_docker() {
         return;
     }
-    connect_and_ping(
-        "dual",
-        &["10.9.1.1/24", "fd00:91::1/64"],
-        &["10.9.1.2/24", "fd00:91::2/64"],
-    );
+    connect_and_ping("dual", &["10.9.1.1/24", "fd00:91::1/64"], &["10.9.1.2/24", "fd00:91::2/64"]);
 }
 
 #[test]
@@ -246,14 +217,11 @@ fn container_to_named_netns() {
     let c1 = Container::run("netns");
     let end_c = format!("{},eth1,10.9.2.1/24", c1.name());
 
-    sb.koko(&["-d", &end_c, "-n", "X,veth-x,10.9.2.2/24"])
-        .assert_success();
+    sb.koko(&["-d", &end_c, "-n", "X,veth-x,10.9.2.2/24"]).assert_success();
 
     assert_eq!(container_links(&c1), ["lo", "eth1"]);
     assert_eq!(sb.link_names(Some("X")), ["lo", "veth-x"]);
-    assert!(sb
-        .addrs(Some("X"), "veth-x")
-        .contains(&"10.9.2.2/24".to_string()));
+    assert!(sb.addrs(Some("X"), "veth-x").contains(&"10.9.2.2/24".to_string()));
     ping_from(&c1, "10.9.2.2").assert_success();
     sb.ping("X", "10.9.2.1").assert_success();
 }
@@ -288,13 +256,8 @@ fn delete_removes_both_ends() {
     }
     let c1 = Container::run("del-1");
     let c2 = Container::run("del-2");
-    koko(&[
-        "-d",
-        &format!("{},eth1", c1.name()),
-        "-d",
-        &format!("{},eth1", c2.name()),
-    ])
-    .assert_success();
+    koko(&["-d", &format!("{},eth1", c1.name()), "-d", &format!("{},eth1", c2.name())])
+        .assert_success();
     assert_eq!(container_links(&c2), ["lo", "eth1"]);
 
     koko(&["-D", &format!("{},eth1", c1.name())]).assert_success();
@@ -317,23 +280,22 @@ fn wait_picks_up_late_container() {
     });
     let end_1 = format!("{name_1},eth1,10.9.4.1/24");
     let end_2 = format!("{},eth1,10.9.4.2/24", c2.name());
-    let mut child = Background(Command::new(koko_bin())
-        .args(["-d", &end_1, "-d", &end_2, "--wait", "60"])
-        .env("DOCKER_HOST", engine.docker_host())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("failed to start koko"));
+    let mut child = Background(
+        Command::new(koko_bin())
+            .args(["-d", &end_1, "-d", &end_2, "--wait", "60"])
+            .env("DOCKER_HOST", engine.docker_host())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("failed to start koko"),
+    );
 
     let polled = Instant::now() + common::COMMAND_TIMEOUT;
     while engine.targets().is_empty() && Instant::now() < polled {
         thread::sleep(Duration::from_millis(20));
     }
-    assert!(
-        !engine.targets().is_empty(),
-        "koko sent no request to the engine"
-    );
+    assert!(!engine.targets().is_empty(), "koko sent no request to the engine");
     let c1 = Container::run("late-1");
     assert_eq!(c1.name(), name_1);
 
@@ -343,10 +305,7 @@ fn wait_picks_up_late_container() {
             break status;
         }
         if Instant::now() >= deadline {
-            panic!(
-                "koko --wait did not finish within {:?}",
-                common::COMMAND_TIMEOUT
-            );
+            panic!("koko --wait did not finish within {:?}", common::COMMAND_TIMEOUT);
         }
         thread::sleep(Duration::from_millis(50));
     };
@@ -354,10 +313,7 @@ fn wait_picks_up_late_container() {
     if let Some(mut pipe) = child.0.stderr.take() {
         let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
     }
-    assert!(
-        status.success(),
-        "koko --wait failed with {status}: {stderr}"
-    );
+    assert!(status.success(), "koko --wait failed with {status}: {stderr}");
     assert_eq!(container_links(&c1), ["lo", "eth1"]);
     ping_from(&c1, "10.9.4.2").assert_success();
 }
@@ -371,14 +327,7 @@ fn wait_times_out_on_missing_container() {
     let missing = format!("koko-test-never-{}", std::process::id());
     let end_2 = format!("{},eth1", pair.second.name());
 
-    let output = koko(&[
-        "-d",
-        &end_2,
-        "-d",
-        &format!("{missing},eth1"),
-        "--wait",
-        "0.5",
-    ]);
+    let output = koko(&["-d", &end_2, "-d", &format!("{missing},eth1"), "--wait", "0.5"]);
 
     output.assert_failure();
     assert_stderr_contains(&output, "not found");
@@ -439,13 +388,7 @@ fn permission_denied_fails_cleanly() {
         .expect("failed to chmod the test socket");
     let host = engine.docker_host();
     let args = pair.args();
-    let mut full = vec![
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        "--",
-        "env",
-    ];
+    let mut full = vec!["--reuid=65534", "--regid=65534", "--clear-groups", "--", "env"];
     let host_var = format!("DOCKER_HOST={host}");
     full.push(&host_var);
     full.push(koko_bin());
@@ -455,11 +398,7 @@ fn permission_denied_fails_cleanly() {
 
     output.assert_failure();
     assert_stderr_contains(&output, "Permission denied (run koko as root");
-    assert!(
-        engine.targets().is_empty(),
-        "the engine got a request: {:?}",
-        engine.targets()
-    );
+    assert!(engine.targets().is_empty(), "the engine got a request: {:?}", engine.targets());
     pair.assert_unchanged(&output);
 }
 
@@ -491,10 +430,7 @@ fn created_container_is_not_running() {
     let output = koko(&["-d", &end_1, "-d", &format!("{},eth1", created.name)]);
 
     output.assert_failure();
-    assert_stderr_contains(
-        &output,
-        &format!("container \"{}\" is not running", created.name),
-    );
+    assert_stderr_contains(&output, &format!("container \"{}\" is not running", created.name));
     pair.assert_unchanged(&output);
 }
 
@@ -511,10 +447,7 @@ fn stopped_container_is_not_running() {
     let output = koko(&["-d", &end_1, "-d", &format!("{},eth1", stopped.name())]);
 
     output.assert_failure();
-    assert_stderr_contains(
-        &output,
-        &format!("container \"{}\" is not running", stopped.name()),
-    );
+    assert_stderr_contains(&output, &format!("container \"{}\" is not running", stopped.name()));
     pair.assert_unchanged(&output);
 }
 
@@ -545,23 +478,11 @@ fn container_killed_while_koko_works() {
     output.assert_failure();
     assert_stderr_contains(
         &output,
-        &format!(
-            "koko: container \"{}\" stopped while koko was working",
-            victim.name()
-        ),
+        &format!("koko: container \"{}\" stopped while koko was working", victim.name()),
     );
     assert_stderr_contains(&output, "deleted the new veth pair \"eth1\" again");
-    assert_eq!(
-        engine.targets().len(),
-        2,
-        "requests: {:?}",
-        engine.targets()
-    );
-    assert_eq!(
-        before,
-        sb.snapshot(),
-        "the sandbox changed after:\n{output}"
-    );
+    assert_eq!(engine.targets().len(), 2, "requests: {:?}", engine.targets());
+    assert_eq!(before, sb.snapshot(), "the sandbox changed after:\n{output}");
 }
 
 /// A fake engine first reports one process, then, at koko's final check, another in a
@@ -585,15 +506,8 @@ fn container_restarted_while_koko_works() {
     let output = sandbox_koko_with_env(&sb, &[&host], &["-n", "X,veth-x", "-d", "web,eth1"]);
 
     output.assert_failure();
-    assert_stderr_contains(
-        &output,
-        "koko: container \"web\" restarted while koko was working",
-    );
-    assert_eq!(
-        before,
-        sb.snapshot(),
-        "the sandbox changed after:\n{output}"
-    );
+    assert_stderr_contains(&output, "koko: container \"web\" restarted while koko was working");
+    assert_eq!(before, sb.snapshot(), "the sandbox changed after:\n{output}");
 }
 
 /// Fake-engine replies that the real engine never sends; each must fail before any
@@ -634,12 +548,7 @@ fn bad_engine_replies_fail_cleanly() {
         ("too large", oversized, "larger than the 4 MiB limit"),
         (
             "server error",
-            reply(
-                500,
-                "Internal Server Error",
-                "application/json",
-                b"{\"message\":\"boom\"}",
-            ),
+            reply(500, "Internal Server Error", "application/json", b"{\"message\":\"boom\"}"),
             "the Docker engine returned 500 Internal Server Error for container \"web\": boom",
         ),
     ];
@@ -654,16 +563,9 @@ fn bad_engine_replies_fail_cleanly() {
         let output = sandbox_koko_with_env(&sb, &[&host], &["-n", "X,veth-x", "-d", "web,eth1"]);
 
         output.assert_failure();
-        assert!(
-            output.stderr.contains(expected),
-            "{case}: stderr lacks {expected:?}:\n{output}"
-        );
+        assert!(output.stderr.contains(expected), "{case}: stderr lacks {expected:?}:\n{output}");
         assert_eq!(engine.targets(), ["/containers/web/json"], "{case}");
-        assert_eq!(
-            before,
-            sb.snapshot(),
-            "{case}: the sandbox changed after:\n{output}"
-        );
+        assert_eq!(before, sb.snapshot(), "{case}: the sandbox changed after:\n{output}");
     }
 }
 

@@ -33,10 +33,7 @@ fn with_root_unchanged(body: impl FnOnce()) {
     let before = root_link_names();
     body();
     let after = root_link_names();
-    assert_eq!(
-        before, after,
-        "links in the test process's own namespace changed"
-    );
+    assert_eq!(before, after, "links in the test process's own namespace changed");
 }
 
 #[test]
@@ -51,10 +48,7 @@ fn sandbox_has_private_netns() {
         assert_ne!(own, inside, "sandbox shares the test's network namespace");
 
         assert_eq!(sandbox.link_names(None), vec!["lo".to_string()]);
-        assert!(
-            sandbox.netns_names().is_empty(),
-            "fresh /run/netns is not empty"
-        );
+        assert!(sandbox.netns_names().is_empty(), "fresh /run/netns is not empty");
     });
 }
 
@@ -69,16 +63,10 @@ fn sandbox_netns_is_private() {
         first.add_netns("kh-private");
 
         assert_eq!(first.netns_names(), vec!["kh-private".to_string()]);
-        assert!(
-            second.netns_names().is_empty(),
-            "netns of one sandbox seen by another"
-        );
+        assert!(second.netns_names().is_empty(), "netns of one sandbox seen by another");
         let host = common::run_command("ip", &["netns", "list"]);
         host.assert_success();
-        assert!(
-            !host.stdout.contains("kh-private"),
-            "netns leaked to the host:\n{host}"
-        );
+        assert!(!host.stdout.contains("kh-private"), "netns leaked to the host:\n{host}");
 
         let var_run = first.run("ls", &["-1", "/var/run/netns"]);
         var_run.assert_success();
@@ -121,15 +109,7 @@ fn snapshot_equal_after_noop() {
         sandbox.ip(&[
             "-n", "kh-a", "link", "add", "kh-veth", "type", "veth", "peer", "name", "kh-peer",
         ]);
-        sandbox.ip(&[
-            "-n",
-            "kh-a",
-            "addr",
-            "add",
-            "fd00:1::1/64",
-            "dev",
-            "kh-veth",
-        ]);
+        sandbox.ip(&["-n", "kh-a", "addr", "add", "fd00:1::1/64", "dev", "kh-veth"]);
         sandbox.spawn_sleeper_netns();
         // Carrier, link-local address and DAD settle after this, between the snapshots.
         sandbox.ip(&["-n", "kh-a", "link", "set", "kh-veth", "up"]);
@@ -163,25 +143,12 @@ fn snapshot_sees_each_kind_of_change() {
         let with_link = sandbox.snapshot();
         assert_ne!(start, with_link, "new link not seen");
 
-        sandbox.ip(&[
-            "-n",
-            "kh-a",
-            "addr",
-            "add",
-            "10.77.0.1/24",
-            "dev",
-            "kh-veth",
-        ]);
+        sandbox.ip(&["-n", "kh-a", "addr", "add", "10.77.0.1/24", "dev", "kh-veth"]);
         let with_addr = sandbox.snapshot();
         assert_ne!(with_link, with_addr, "new address not seen");
 
         sandbox
-            .run(
-                "tc",
-                &[
-                    "-n", "kh-a", "qdisc", "add", "dev", "kh-veth", "root", "pfifo",
-                ],
-            )
+            .run("tc", &["-n", "kh-a", "qdisc", "add", "dev", "kh-veth", "root", "pfifo"])
             .assert_success();
         let with_qdisc = sandbox.snapshot();
         assert_ne!(with_addr, with_qdisc, "new qdisc not seen");
@@ -199,31 +166,16 @@ fn veth_made_with_ip_is_listed() {
     }
     with_root_unchanged(|| {
         let sandbox = Sandbox::new();
-        sandbox.ip(&[
-            "link", "add", "kh-v0", "type", "veth", "peer", "name", "kh-v1",
-        ]);
+        sandbox.ip(&["link", "add", "kh-v0", "type", "veth", "peer", "name", "kh-v1"]);
         sandbox.ip(&["link", "set", "kh-v0", "up"]);
         sandbox.ip(&["addr", "add", "10.77.1.1/24", "dev", "kh-v0"]);
 
         let names = sandbox.link_names(None);
-        assert!(
-            names.contains(&"kh-v0".to_string()),
-            "kh-v0 missing from {names:?}"
-        );
-        assert!(
-            names.contains(&"kh-v1".to_string()),
-            "kh-v1 missing from {names:?}"
-        );
-        assert_eq!(
-            sandbox.addrs(None, "kh-v0").first().map(String::as_str),
-            Some("10.77.1.1/24")
-        );
-        assert!(sandbox
-            .link_flags(None, "kh-v0")
-            .contains(&"UP".to_string()));
-        assert!(!sandbox
-            .link_flags(None, "kh-v1")
-            .contains(&"UP".to_string()));
+        assert!(names.contains(&"kh-v0".to_string()), "kh-v0 missing from {names:?}");
+        assert!(names.contains(&"kh-v1".to_string()), "kh-v1 missing from {names:?}");
+        assert_eq!(sandbox.addrs(None, "kh-v0").first().map(String::as_str), Some("10.77.1.1/24"));
+        assert!(sandbox.link_flags(None, "kh-v0").contains(&"UP".to_string()));
+        assert!(!sandbox.link_flags(None, "kh-v1").contains(&"UP".to_string()));
     });
 }
 
@@ -233,15 +185,10 @@ fn link_names_keep_at_sign() {
         return;
     }
     let sandbox = Sandbox::new();
-    sandbox.ip(&[
-        "link", "add", "kh@x", "type", "veth", "peer", "name", "kh@y",
-    ]);
+    sandbox.ip(&["link", "add", "kh@x", "type", "veth", "peer", "name", "kh@y"]);
     let mut names = sandbox.link_names(None);
     names.sort();
-    assert_eq!(
-        names,
-        vec!["kh@x".to_string(), "kh@y".to_string(), "lo".to_string()]
-    );
+    assert_eq!(names, vec!["kh@x".to_string(), "kh@y".to_string(), "lo".to_string()]);
 }
 
 #[test]
@@ -257,42 +204,10 @@ fn ping_across_veth_between_netns() {
             "link", "add", "kh-l", "netns", "kh-left", "type", "veth", "peer", "name", "kh-r",
             "netns", "kh-right",
         ]);
-        sandbox.ip(&[
-            "-n",
-            "kh-left",
-            "addr",
-            "add",
-            "10.77.2.1/24",
-            "dev",
-            "kh-l",
-        ]);
-        sandbox.ip(&[
-            "-n",
-            "kh-right",
-            "addr",
-            "add",
-            "10.77.2.2/24",
-            "dev",
-            "kh-r",
-        ]);
-        sandbox.ip(&[
-            "-n",
-            "kh-left",
-            "addr",
-            "add",
-            "fd00:2::1/64",
-            "dev",
-            "kh-l",
-        ]);
-        sandbox.ip(&[
-            "-n",
-            "kh-right",
-            "addr",
-            "add",
-            "fd00:2::2/64",
-            "dev",
-            "kh-r",
-        ]);
+        sandbox.ip(&["-n", "kh-left", "addr", "add", "10.77.2.1/24", "dev", "kh-l"]);
+        sandbox.ip(&["-n", "kh-right", "addr", "add", "10.77.2.2/24", "dev", "kh-r"]);
+        sandbox.ip(&["-n", "kh-left", "addr", "add", "fd00:2::1/64", "dev", "kh-l"]);
+        sandbox.ip(&["-n", "kh-right", "addr", "add", "fd00:2::2/64", "dev", "kh-r"]);
         sandbox.ip(&["-n", "kh-left", "link", "set", "kh-l", "up"]);
         sandbox.ip(&["-n", "kh-right", "link", "set", "kh-r", "up"]);
 
@@ -300,9 +215,7 @@ fn ping_across_veth_between_netns() {
         assert!(v4.success(), "IPv4 ping failed:\n{v4}");
         let v6 = sandbox.ping("kh-right", "fd00:2::1");
         assert!(v6.success(), "IPv6 ping failed:\n{v6}");
-        assert!(sandbox
-            .addrs(Some("kh-left"), "kh-l")
-            .contains(&"fd00:2::1/64".to_string()));
+        assert!(sandbox.addrs(Some("kh-left"), "kh-l").contains(&"fd00:2::1/64".to_string()));
     });
 }
 
@@ -314,10 +227,7 @@ fn ping_fails_without_route() {
     let sandbox = Sandbox::new();
     sandbox.add_netns("kh-lonely");
     let output = sandbox.ping("kh-lonely", "10.77.3.1");
-    assert!(
-        !output.success(),
-        "ping reached an address nobody has:\n{output}"
-    );
+    assert!(!output.success(), "ping reached an address nobody has:\n{output}");
 }
 
 #[test]
@@ -330,10 +240,7 @@ fn sleeper_has_own_netns() {
         let sleeper = sandbox.spawn_sleeper_netns();
         let sandbox_ns = std::fs::read_link(format!("/proc/{}/ns/net", sandbox.pid())).unwrap();
         let sleeper_ns = std::fs::read_link(format!("/proc/{sleeper}/ns/net")).unwrap();
-        assert_ne!(
-            sandbox_ns, sleeper_ns,
-            "sleeper shares the sandbox's network namespace"
-        );
+        assert_ne!(sandbox_ns, sleeper_ns, "sleeper shares the sandbox's network namespace");
 
         // The sleeper runs in the sandbox's mount namespace, so its named netns are visible.
         let sandbox_mnt = std::fs::read_link(format!("/proc/{}/ns/mnt", sandbox.pid())).unwrap();
@@ -342,9 +249,8 @@ fn sleeper_has_own_netns() {
 
         // A link moved by PID into the sleeper shows up in its snapshot.
         let pid = sleeper.to_string();
-        sandbox.ip(&[
-            "link", "add", "kh-p0", "type", "veth", "peer", "name", "kh-p1", "netns", &pid,
-        ]);
+        sandbox
+            .ip(&["link", "add", "kh-p0", "type", "veth", "peer", "name", "kh-p1", "netns", &pid]);
         let snapshot = sandbox.snapshot();
         let state = &snapshot.namespaces[&format!("pid {sleeper}")];
         assert!(
@@ -365,10 +271,7 @@ fn output_display_shows_everything() {
     assert_eq!(output.status.code(), Some(3));
     output.assert_failure();
     let text = output.to_string();
-    assert!(
-        text.contains("sh -c 'echo to-stdout; echo to-stderr >&2; exit 3'"),
-        "{text}"
-    );
+    assert!(text.contains("sh -c 'echo to-stdout; echo to-stderr >&2; exit 3'"), "{text}");
     assert!(text.contains("exit status: 3"), "{text}");
     assert!(text.contains("to-stdout"), "{text}");
     assert!(text.contains("to-stderr"), "{text}");
@@ -450,9 +353,6 @@ fn container_has_own_netns() {
         let name = container.name().to_string();
         drop(container);
         let gone = common::run_command("docker", &["inspect", &name]);
-        assert!(
-            !gone.success(),
-            "container {name} still exists after drop:\n{gone}"
-        );
+        assert!(!gone.success(), "container {name} still exists after drop:\n{gone}");
     });
 }

@@ -155,8 +155,12 @@ fn vxlan_concurrent_vnis_share_parent() {
     two_hosts(&sb, "192.168.78.1/24", "192.168.78.2/24");
 
     let (first, second) = thread::scope(|scope| {
-        let first = scope.spawn(|| koko_in(&sb, "H1", &["-n", "C1,vx1,10.4.1.1/24", "-x", "u1,192.168.78.2,101"]));
-        let second = scope.spawn(|| koko_in(&sb, "H1", &["-n", "C1,vx2,10.4.2.1/24", "-x", "u1,192.168.78.2,102"]));
+        let first = scope.spawn(|| {
+            koko_in(&sb, "H1", &["-n", "C1,vx1,10.4.1.1/24", "-x", "u1,192.168.78.2,101"])
+        });
+        let second = scope.spawn(|| {
+            koko_in(&sb, "H1", &["-n", "C1,vx2,10.4.2.1/24", "-x", "u1,192.168.78.2,102"])
+        });
         (first.join().unwrap(), second.join().unwrap())
     });
     first.assert_success();
@@ -218,7 +222,10 @@ fn vxlan_duplicate_vni_rejected() {
     let output = koko_in(&sb, "H1", &["-n", "C2,vx0,10.5.0.2/24", "-x", "u1,192.168.80.3,42"]);
 
     assert_eq!(output.status.code(), Some(1), "{output}");
-    assert!(output.stderr.contains("A VXLAN device with the specified VNI already exists"), "{output}");
+    assert!(
+        output.stderr.contains("A VXLAN device with the specified VNI already exists"),
+        "{output}"
+    );
     assert!(output.stderr.contains("VNI 42"), "{output}");
     assert_eq!(before, sb.snapshot());
 }
@@ -289,7 +296,10 @@ fn invalid_values_are_usage_errors() {
     let before = sb.snapshot();
 
     let cases: [(&[&str], &str); 4] = [
-        (&["-n", "C1,vx0", "-x", "p0,192.0.2.9,16777216"], "invalid VNI \"16777216\" (expected 0 to 16777215)"),
+        (
+            &["-n", "C1,vx0", "-x", "p0,192.0.2.9,16777216"],
+            "invalid VNI \"16777216\" (expected 0 to 16777215)",
+        ),
         (&["-n", "C1,vx0", "-x", "p0,192.0.2.9,1,colour=red"], "unknown vxlan setting \"colour\""),
         (&["-n", "C1,mv0", "-M", "p0,brige"], "invalid macvlan mode \"brige\""),
         (&["-n", "C1,vl0", "-V", "p0,4095"], "invalid VLAN id \"4095\" (expected 1 to 4094)"),
@@ -370,7 +380,10 @@ fn macvlan_mac_from_endpoint() {
     let endpoint = format!("{pid},mv0,mac=02:00:5e:10:00:07");
     sb.koko(&["-p", &endpoint, "-M", "p0,private"]).assert_success();
 
-    let output = sb.run("nsenter", &["--target", &pid, "--net", "--", "ip", "-o", "link", "show", "dev", "mv0"]);
+    let output = sb.run(
+        "nsenter",
+        &["--target", &pid, "--net", "--", "ip", "-o", "link", "show", "dev", "mv0"],
+    );
     output.assert_success();
     assert!(output.stdout.contains("link/ether 02:00:5e:10:00:07"), "{output}");
 }
@@ -438,7 +451,9 @@ fn vlan_needs_8021q_module() {
     }
     assert_eq!(output.status.code(), Some(1), "{output}");
     assert!(
-        output.stderr.contains("the kernel does not support vlan links: load the 8021q module (modprobe 8021q)"),
+        output.stderr.contains(
+            "the kernel does not support vlan links: load the 8021q module (modprobe 8021q)"
+        ),
         "{output}"
     );
     assert_eq!(before, sb.snapshot());
@@ -455,8 +470,14 @@ fn unfit_parent_rejected() {
     let before = sb.snapshot();
 
     let cases: [(&[&str], &str); 3] = [
-        (&["-n", "C1,mv0", "-M", "p0,bridge", "--mtu", "9000"], "MTU 9000 is larger than the MTU 1500 of parent interface \"p0\""),
-        (&["-n", "C1,vl0", "-V", "p0,5", "--mtu", "1600"], "MTU 1600 is larger than the MTU 1500 of parent interface \"p0\""),
+        (
+            &["-n", "C1,mv0", "-M", "p0,bridge", "--mtu", "9000"],
+            "MTU 9000 is larger than the MTU 1500 of parent interface \"p0\"",
+        ),
+        (
+            &["-n", "C1,vl0", "-V", "p0,5", "--mtu", "1600"],
+            "MTU 1600 is larger than the MTU 1500 of parent interface \"p0\"",
+        ),
         (&["-n", "C1,mv0", "-M", "lo,bridge"], "parent interface \"lo\" is a loopback interface"),
     ];
     for (args, expected) in cases {

@@ -46,15 +46,42 @@ fn source_pair(sb: &Sandbox) {
         &format!("B,peer,10.0.0.2/24,mac={PEER_MAC}"),
     ])
     .assert_success();
-    sb.ip(&["-n", "A", "neigh", "replace", "10.0.0.2", "lladdr", PEER_MAC, "dev", "src", "nud", "permanent"]);
-    sb.ip(&["-n", "B", "neigh", "replace", "10.0.0.1", "lladdr", SRC_MAC, "dev", "peer", "nud", "permanent"]);
+    sb.ip(&[
+        "-n",
+        "A",
+        "neigh",
+        "replace",
+        "10.0.0.2",
+        "lladdr",
+        PEER_MAC,
+        "dev",
+        "src",
+        "nud",
+        "permanent",
+    ]);
+    sb.ip(&[
+        "-n",
+        "B",
+        "neigh",
+        "replace",
+        "10.0.0.1",
+        "lladdr",
+        SRC_MAC,
+        "dev",
+        "peer",
+        "nud",
+        "permanent",
+    ]);
 }
 
 /// Sends [`PINGS`] echo requests from `netns` to `addr`. No replies come back, so ping's
 /// exit status is ignored; it returns after sending them all.
 fn send_pings(sb: &Sandbox, netns: &str, addr: &str) {
     let count = PINGS.to_string();
-    sb.run("ip", &["netns", "exec", netns, "ping", "-n", "-q", "-c", &count, "-i", "0.2", "-W", "1", addr]);
+    sb.run(
+        "ip",
+        &["netns", "exec", netns, "ping", "-n", "-q", "-c", &count, "-i", "0.2", "-W", "1", addr],
+    );
 }
 
 /// Reads `tx_packets` of `link` in `netns` from sysfs, which `ip netns exec` mounts for
@@ -64,7 +91,11 @@ fn tx_packets(sb: &Sandbox, netns: &str, link: &str) -> u64 {
     let path = format!("/sys/class/net/{link}/statistics/tx_packets");
     let output = sb.run("ip", &["netns", "exec", netns, "cat", &path]);
     output.assert_success();
-    output.stdout.trim().parse().unwrap_or_else(|_| panic!("tx_packets of {link} is not a number:\n{output}"))
+    output
+        .stdout
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("tx_packets of {link} is not a number:\n{output}"))
 }
 
 /// Packets that reached the mirror `target` in netns A while `src` received [`PINGS`]
@@ -217,13 +248,43 @@ fn foreign_clsact_filters_survive() {
     let tc = |args: &[&str]| sb.run("tc", args).assert_success().stdout.clone();
     tc(&["-n", "A", "qdisc", "add", "dev", "src", "clsact"]);
     tc(&[
-        "-n", "A", "filter", "add", "dev", "src", "ingress", "prio", "10", "protocol", "ip", "u32", "match", "ip",
-        "dst", "10.9.9.9/32", "classid", "1:1",
+        "-n",
+        "A",
+        "filter",
+        "add",
+        "dev",
+        "src",
+        "ingress",
+        "prio",
+        "10",
+        "protocol",
+        "ip",
+        "u32",
+        "match",
+        "ip",
+        "dst",
+        "10.9.9.9/32",
+        "classid",
+        "1:1",
     ]);
     // Without a priority the kernel picks 49152.
     tc(&[
-        "-n", "A", "filter", "add", "dev", "src", "egress", "protocol", "ip", "u32", "match", "ip", "dst",
-        "10.9.9.8/32", "classid", "1:2",
+        "-n",
+        "A",
+        "filter",
+        "add",
+        "dev",
+        "src",
+        "egress",
+        "protocol",
+        "ip",
+        "u32",
+        "match",
+        "ip",
+        "dst",
+        "10.9.9.8/32",
+        "classid",
+        "1:2",
     ]);
     let before = tc_state(&sb, "A", "src");
 
@@ -397,12 +458,18 @@ fn mirror_into_pid_namespace() {
     let pid = sb.spawn_sleeper_netns();
     let endpoint = format!("{pid},m1,mirror:ingress:lo");
     sb.koko(&["-p", &endpoint, "-c", "m1p"]).assert_success();
-    let filters = sb.run("nsenter", &["--target", &pid.to_string(), "--net", "tc", "filter", "show", "dev", "lo", "ingress"]);
+    let filters = sb.run(
+        "nsenter",
+        &["--target", &pid.to_string(), "--net", "tc", "filter", "show", "dev", "lo", "ingress"],
+    );
     filters.assert_success();
     assert!(filters.stdout.contains("Egress Mirror to device m1"), "{filters}");
 
     sb.koko(&["-P", &format!("{pid},m1")]).assert_success();
-    let qdiscs = sb.run("nsenter", &["--target", &pid.to_string(), "--net", "tc", "qdisc", "show", "dev", "lo"]);
+    let qdiscs = sb.run(
+        "nsenter",
+        &["--target", &pid.to_string(), "--net", "tc", "qdisc", "show", "dev", "lo"],
+    );
     qdiscs.assert_success();
     assert!(!qdiscs.stdout.contains("clsact"), "{qdiscs}");
 }

@@ -25,9 +25,7 @@ const MAX_BINARY_BYTES: u64 = 1024 * 1024;
 fn target_dir() -> PathBuf {
     let bin = Path::new(common::koko_bin());
     let profile_dir = bin.parent().expect("koko binary path has a parent");
-    let dir = profile_dir
-        .parent()
-        .expect("profile directory has a parent");
+    let dir = profile_dir.parent().expect("profile directory has a parent");
     if dir.join("CACHEDIR.TAG").exists() {
         return dir.to_path_buf();
     }
@@ -48,14 +46,7 @@ fn build_static_binary() -> Result<PathBuf, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let target_dir = target_dir();
     let output = Command::new(&cargo)
-        .args([
-            "build",
-            "--release",
-            "--target",
-            MUSL_TARGET,
-            "--bin",
-            "koko",
-        ])
+        .args(["build", "--release", "--target", MUSL_TARGET, "--bin", "koko"])
         .env("CARGO_TARGET_DIR", &target_dir)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
@@ -107,23 +98,17 @@ const DT_NEEDED: u64 = 1;
 const EM_X86_64: u16 = 62;
 
 fn read_u16(bytes: &[u8], at: usize) -> Result<u16, String> {
-    let field = bytes
-        .get(at..at + 2)
-        .ok_or(format!("ELF file ends before offset {}", at + 2))?;
+    let field = bytes.get(at..at + 2).ok_or(format!("ELF file ends before offset {}", at + 2))?;
     Ok(u16::from_le_bytes(field.try_into().unwrap()))
 }
 
 fn read_u32(bytes: &[u8], at: usize) -> Result<u32, String> {
-    let field = bytes
-        .get(at..at + 4)
-        .ok_or(format!("ELF file ends before offset {}", at + 4))?;
+    let field = bytes.get(at..at + 4).ok_or(format!("ELF file ends before offset {}", at + 4))?;
     Ok(u32::from_le_bytes(field.try_into().unwrap()))
 }
 
 fn read_u64(bytes: &[u8], at: usize) -> Result<u64, String> {
-    let field = bytes
-        .get(at..at + 8)
-        .ok_or(format!("ELF file ends before offset {}", at + 8))?;
+    let field = bytes.get(at..at + 8).ok_or(format!("ELF file ends before offset {}", at + 8))?;
     Ok(u64::from_le_bytes(field.try_into().unwrap()))
 }
 
@@ -143,23 +128,16 @@ fn parse_elf_linking(bytes: &[u8]) -> Result<ElfLinking, String> {
     }
     let machine = read_u16(bytes, 18)?;
     if machine != EM_X86_64 {
-        return Err(format!(
-            "e_machine is {machine}, expected {EM_X86_64} (x86-64)"
-        ));
+        return Err(format!("e_machine is {machine}, expected {EM_X86_64} (x86-64)"));
     }
     let header_offset = to_usize(read_u64(bytes, 32)?)?;
     let header_size = usize::from(read_u16(bytes, 54)?);
     let header_count = usize::from(read_u16(bytes, 56)?);
     if header_size < 56 {
-        return Err(format!(
-            "e_phentsize is {header_size}, less than the 56 bytes of Elf64_Phdr"
-        ));
+        return Err(format!("e_phentsize is {header_size}, less than the 56 bytes of Elf64_Phdr"));
     }
 
-    let mut linking = ElfLinking {
-        has_interpreter: false,
-        needed_libraries: 0,
-    };
+    let mut linking = ElfLinking { has_interpreter: false, needed_libraries: 0 };
     for index in 0..header_count {
         let header = header_offset + index * header_size;
         match read_u32(bytes, header)? {
@@ -202,17 +180,8 @@ fn musl_binary_is_static() {
         std::fs::read(&path).unwrap_or_else(|error| panic!("read {}: {error}", path.display()));
     let linking =
         parse_elf_linking(&bytes).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    assert!(
-        !linking.has_interpreter,
-        "{} has a PT_INTERP header",
-        path.display()
-    );
-    assert_eq!(
-        linking.needed_libraries,
-        0,
-        "{} has DT_NEEDED entries",
-        path.display()
-    );
+    assert!(!linking.has_interpreter, "{} has a PT_INTERP header", path.display());
+    assert_eq!(linking.needed_libraries, 0, "{} has DT_NEEDED entries", path.display());
 }
 
 #[test]
@@ -240,10 +209,7 @@ fn musl_binary_prints_version_and_commit() {
     output.assert_success();
     let expected = format!("koko {} (commit ", env!("CARGO_PKG_VERSION"));
     assert!(output.stdout.starts_with(&expected), "{output}");
-    assert!(
-        !output.stdout.contains("(commit )"),
-        "empty commit:\n{output}"
-    );
+    assert!(!output.stdout.contains("(commit )"), "empty commit:\n{output}");
 
     // In a git checkout build.rs records HEAD. Outside one (a source tarball) it records
     // "unknown" unless KOKO_COMMIT is set, so there is nothing to compare with.
@@ -294,12 +260,8 @@ mount --rbind /run/netns "$root/run/netns"
 
 /// Returns the absolute path of `chroot`, which `env -i` cannot find without `PATH`.
 fn chroot() -> &'static str {
-    const CANDIDATES: [&str; 4] = [
-        "/usr/sbin/chroot",
-        "/sbin/chroot",
-        "/usr/bin/chroot",
-        "/bin/chroot",
-    ];
+    const CANDIDATES: [&str; 4] =
+        ["/usr/sbin/chroot", "/sbin/chroot", "/usr/bin/chroot", "/bin/chroot"];
     CANDIDATES
         .into_iter()
         .find(|path| Path::new(path).exists())
@@ -320,18 +282,12 @@ fn musl_binary_connects_from_empty_root() {
     sandbox.add_netns("A");
     sandbox.add_netns("B");
     sandbox
-        .run(
-            "sh",
-            &["-c", EMPTY_ROOT_SCRIPT, "sh", root, path.to_str().unwrap()],
-        )
+        .run("sh", &["-c", EMPTY_ROOT_SCRIPT, "sh", root, path.to_str().unwrap()])
         .assert_success();
 
     let listing = sandbox.run("ls", &["-A", root]);
     listing.assert_success();
-    assert_eq!(
-        listing.stdout.split_whitespace().collect::<Vec<_>>(),
-        ["koko", "proc", "run"]
-    );
+    assert_eq!(listing.stdout.split_whitespace().collect::<Vec<_>>(), ["koko", "proc", "run"]);
 
     sandbox
         .run(
@@ -356,16 +312,7 @@ fn musl_binary_connects_from_empty_root() {
     sandbox
         .run(
             "env",
-            &[
-                "-i",
-                chroot(),
-                root,
-                "/koko",
-                "-n",
-                "A,a2,10.0.1.1/24",
-                "-n",
-                "B,b2,10.0.1.2/24",
-            ],
+            &["-i", chroot(), root, "/koko", "-n", "A,a2,10.0.1.1/24", "-n", "B,b2,10.0.1.2/24"],
         )
         .assert_success();
     sandbox.ping("B", "10.0.1.1").assert_success();
@@ -388,23 +335,14 @@ fn musl_binary_errors_in_empty_root() {
     let sandbox = Sandbox::new();
     sandbox.add_netns("A");
     sandbox
-        .run(
-            "sh",
-            &["-c", EMPTY_ROOT_SCRIPT, "sh", root, path.to_str().unwrap()],
-        )
+        .run("sh", &["-c", EMPTY_ROOT_SCRIPT, "sh", root, path.to_str().unwrap()])
         .assert_success();
     let before = sandbox.snapshot();
 
-    let missing = sandbox.run(
-        "env",
-        &["-i", chroot(), root, "/koko", "-n", "A,a", "-n", "B,b"],
-    );
+    let missing = sandbox.run("env", &["-i", chroot(), root, "/koko", "-n", "A,a", "-n", "B,b"]);
     missing.assert_failure();
     assert_eq!(missing.status.code(), Some(1), "{missing}");
-    assert!(
-        missing.stderr.starts_with("koko: netns \"B\" not found"),
-        "{missing}"
-    );
+    assert!(missing.stderr.starts_with("koko: netns \"B\" not found"), "{missing}");
 
     let usage = sandbox.run("env", &["-i", chroot(), root, "/koko", "--mtu", "x"]);
     assert_eq!(usage.status.code(), Some(2), "{usage}");
@@ -476,16 +414,7 @@ fn musl_binary_opens_only_namespace_files() {
                 && Path::new(opened.as_str()) != path.as_path()
         })
         .collect();
-    assert!(
-        unexpected.is_empty(),
-        "koko touched {unexpected:?}:\n{traced}"
-    );
-    assert!(
-        paths.iter().any(|opened| opened == "/run/netns/A"),
-        "{traced}"
-    );
-    assert!(
-        paths.iter().any(|opened| opened == "/run/netns/B"),
-        "{traced}"
-    );
+    assert!(unexpected.is_empty(), "koko touched {unexpected:?}:\n{traced}");
+    assert!(paths.iter().any(|opened| opened == "/run/netns/A"), "{traced}");
+    assert!(paths.iter().any(|opened| opened == "/run/netns/B"), "{traced}");
 }

@@ -10,10 +10,7 @@ use common::{Output, Sandbox};
 /// by itself when the link comes up.
 #[track_caller]
 fn global_addrs(sb: &Sandbox, netns: Option<&str>, ifname: &str) -> Vec<String> {
-    sb.addrs(netns, ifname)
-        .into_iter()
-        .filter(|addr| !addr.starts_with("fe80:"))
-        .collect()
+    sb.addrs(netns, ifname).into_iter().filter(|addr| !addr.starts_with("fe80:")).collect()
 }
 
 /// Runs `ip args` in the network namespace of process `pid`.
@@ -56,10 +53,7 @@ fn assert_ping(sb: &Sandbox, from: &str, to: &str) {
 #[track_caller]
 fn assert_up(sb: &Sandbox, netns: Option<&str>, ifname: &str) {
     let flags = sb.link_flags(netns, ifname);
-    assert!(
-        flags.iter().any(|flag| flag == "UP"),
-        "{ifname} in {netns:?} is not up: {flags:?}"
-    );
+    assert!(flags.iter().any(|flag| flag == "UP"), "{ifname} in {netns:?} is not up: {flags:?}");
 }
 
 fn names(list: &[&str]) -> Vec<String> {
@@ -131,15 +125,7 @@ fn veth_dual_stack() {
     }
     let sb = sandbox_with_a_and_b();
 
-    koko_ok(
-        &sb,
-        &[
-            "-n",
-            "A,a,10.0.0.1/24,fd00::1/64",
-            "-n",
-            "B,b,fd00::2/64,10.0.0.2/24",
-        ],
-    );
+    koko_ok(&sb, &["-n", "A,a,10.0.0.1/24,fd00::1/64", "-n", "B,b,fd00::2/64,10.0.0.2/24"]);
 
     assert_pair(&sb, &["10.0.0.1/24", "fd00::1/64"], &["10.0.0.2/24", "fd00::2/64"]);
     assert_ping(&sb, "A", "10.0.0.2");
@@ -171,15 +157,7 @@ fn veth_path_endpoints() {
     sb.sh("mount -t tmpfs koko-test-mnt /mnt && touch /mnt/netns-b && mount --bind /run/netns/B /mnt/netns-b")
         .assert_success();
 
-    koko_ok(
-        &sb,
-        &[
-            "-a",
-            "/run/netns/A,a,10.0.0.1/24",
-            "-a",
-            "/mnt/netns-b,b,10.0.0.2/24",
-        ],
-    );
+    koko_ok(&sb, &["-a", "/run/netns/A,a,10.0.0.1/24", "-a", "/mnt/netns-b,b,10.0.0.2/24"]);
 
     assert_pair(&sb, &["10.0.0.1/24"], &["10.0.0.2/24"]);
     assert_ping(&sb, "A", "10.0.0.2");
@@ -198,10 +176,7 @@ fn veth_pid_endpoint() {
     koko_ok(&sb, &["-p", &endpoint, "-n", "B,b,10.0.0.2/24"]);
 
     let links = ip_in_pid(pid, &["-j", "link", "show"]);
-    assert_eq!(
-        common::json_string_fields(&links.stdout, "ifname"),
-        names(&["lo", "p0"])
-    );
+    assert_eq!(common::json_string_fields(&links.stdout, "ifname"), names(&["lo", "p0"]));
     let line = ip_in_pid(pid, &["-o", "link", "show", "dev", "p0"]).stdout;
     let flags = common::parse_link_flags(&line).unwrap_or_default();
     assert!(flags.iter().any(|flag| flag == "UP"), "p0 is not up:\n{line}");
@@ -244,15 +219,9 @@ fn veth_mixed_pid_and_current() {
     koko_ok(&sb, &["-p", &endpoint, "-c", "c1,10.0.1.2/24,fd00:1::2/64"]);
 
     let links = ip_in_pid(pid, &["-j", "link", "show"]);
-    assert_eq!(
-        common::json_string_fields(&links.stdout, "ifname"),
-        names(&["lo", "p1"])
-    );
+    assert_eq!(common::json_string_fields(&links.stdout, "ifname"), names(&["lo", "p1"]));
     assert_eq!(sb.link_names(None), names(&["lo", "c1"]));
-    assert_eq!(
-        global_addrs(&sb, None, "c1"),
-        names(&["10.0.1.2/24", "fd00:1::2/64"])
-    );
+    assert_eq!(global_addrs(&sb, None, "c1"), names(&["10.0.1.2/24", "fd00:1::2/64"]));
     for addr in ["10.0.1.1", "fd00:1::1"] {
         let output = sb.run("ping", &["-c", "1", "-W", "2", addr]);
         assert!(output.success(), "ping from the sandbox to {addr} failed:\n{output}");
@@ -332,10 +301,7 @@ fn mtu_on_both_ends() {
     }
     let sb = sandbox_with_a_and_b();
 
-    koko_ok(
-        &sb,
-        &["-n", "A,a,10.0.0.1/24", "-n", "B,b,10.0.0.2/24", "--mtu", "1400"],
-    );
+    koko_ok(&sb, &["-n", "A,a,10.0.0.1/24", "-n", "B,b,10.0.0.2/24", "--mtu", "1400"]);
 
     for (netns, ifname) in [("A", "a"), ("B", "b")] {
         let line = link_line(&sb, Some(netns), ifname);
@@ -405,10 +371,7 @@ fn nodad_skips_duplicate_address_detection() {
     }
     let sb = sandbox_with_a_and_b();
 
-    koko_ok(
-        &sb,
-        &["-n", "A,a,fd00::1/64", "-n", "B,b,fd00::2/64", "--nodad"],
-    );
+    koko_ok(&sb, &["-n", "A,a,fd00::1/64", "-n", "B,b,fd00::2/64", "--nodad"]);
 
     for (netns, ifname, addr) in [("A", "a", "fd00::1/64"), ("B", "b", "fd00::2/64")] {
         let output = sb.ip(&["-n", netns, "-6", "-o", "addr", "show", "dev", ifname]);
@@ -498,9 +461,8 @@ fn named_netns_deleted_mid_run_fails() {
     }
     let sb = sandbox_with_a_and_b();
     let koko = common::koko_bin();
-    let script = format!(
-        "{koko} -n A,a,fd00::1/64 -n B,b,fd00::2/64 & sleep 0.4; ip netns del B; wait $!"
-    );
+    let script =
+        format!("{koko} -n A,a,fd00::1/64 -n B,b,fd00::2/64 & sleep 0.4; ip netns del B; wait $!");
     let output = sb.sh(&script);
     assert_eq!(output.status.code(), Some(1), "wrong exit status:\n{output}");
     assert!(

@@ -49,25 +49,14 @@ impl Background {
         let command = format!("koko {}", args.join(" "));
         let started = Instant::now();
         let child = Command::new("nsenter")
-            .args([
-                "--target",
-                &pid,
-                "--net",
-                "--mount",
-                "--",
-                common::koko_bin(),
-            ])
+            .args(["--target", &pid, "--net", "--mount", "--", common::koko_bin()])
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|error| panic!("failed to start {command}: {error}"));
-        Background {
-            child,
-            started,
-            command,
-        }
+        Background { child, started, command }
     }
 
     /// Returns whether koko is still running, that is, still waiting.
@@ -84,11 +73,7 @@ impl Background {
             }
             if Instant::now() >= deadline {
                 let _ = self.child.kill();
-                panic!(
-                    "{} still running after {:?}",
-                    self.command,
-                    common::COMMAND_TIMEOUT
-                );
+                panic!("{} still running after {:?}", self.command, common::COMMAND_TIMEOUT);
             }
             thread::sleep(Duration::from_millis(5));
         };
@@ -97,12 +82,7 @@ impl Background {
         if let Some(mut pipe) = self.child.stderr.take() {
             let _ = pipe.read_to_string(&mut stderr);
         }
-        Finished {
-            status,
-            stderr,
-            elapsed,
-            command: self.command.clone(),
-        }
+        Finished { status, stderr, elapsed, command: self.command.clone() }
     }
 }
 
@@ -125,14 +105,7 @@ fn wait_finds_late_netns() {
 
     let mut koko = Background::koko(
         &sandbox,
-        &[
-            "--wait",
-            "10",
-            "-n",
-            "A,a,10.0.0.1/24",
-            "-n",
-            "B,b,10.0.0.2/24",
-        ],
+        &["--wait", "10", "-n", "A,a,10.0.0.1/24", "-n", "B,b,10.0.0.2/24"],
     );
     thread::sleep(Duration::from_millis(500));
     assert!(koko.is_running(), "koko did not wait for netns B");
@@ -158,15 +131,9 @@ fn missing_netns_fails_at_once() {
     let output = sandbox.koko(&["-n", "A,a", "-n", "B,b"]);
     let elapsed = started.elapsed();
     assert_eq!(output.status.code(), Some(1), "{output}");
-    assert!(
-        output.stderr.starts_with("koko: netns \"B\" not found"),
-        "{output}"
-    );
+    assert!(output.stderr.starts_with("koko: netns \"B\" not found"), "{output}");
     assert!(!output.stderr.contains("--wait"), "{output}");
-    assert!(
-        elapsed < SLACK,
-        "took {elapsed:?} without --wait:\n{output}"
-    );
+    assert!(elapsed < SLACK, "took {elapsed:?} without --wait:\n{output}");
     assert_eq!(sandbox.snapshot(), before);
 }
 
@@ -182,19 +149,10 @@ fn wait_times_out_naming_endpoint() {
     let finished =
         Background::koko(&sandbox, &["--wait", "0.3", "-n", "A,a", "-n", "B,b"]).finish();
     assert_eq!(finished.status.code(), Some(1), "{finished}");
-    assert!(
-        finished.stderr.starts_with("koko: netns \"B\" not found"),
-        "{finished}"
-    );
-    assert!(
-        finished.stderr.contains("timed out after --wait 0.3 s"),
-        "{finished}"
-    );
+    assert!(finished.stderr.starts_with("koko: netns \"B\" not found"), "{finished}");
+    assert!(finished.stderr.contains("timed out after --wait 0.3 s"), "{finished}");
     assert!(finished.elapsed >= Duration::from_millis(300), "{finished}");
-    assert!(
-        finished.elapsed < Duration::from_millis(300) + SLACK,
-        "{finished}"
-    );
+    assert!(finished.elapsed < Duration::from_millis(300) + SLACK, "{finished}");
     assert_eq!(sandbox.snapshot(), before);
 }
 
@@ -206,17 +164,12 @@ fn wait_times_out_on_missing_path() {
     let sandbox = Sandbox::new();
     sandbox.add_netns("A");
 
-    let finished = Background::koko(
-        &sandbox,
-        &["--wait", "0.3", "-n", "A,a", "-a", "/run/netns/none,b"],
-    )
-    .finish();
+    let finished =
+        Background::koko(&sandbox, &["--wait", "0.3", "-n", "A,a", "-a", "/run/netns/none,b"])
+            .finish();
     assert_eq!(finished.status.code(), Some(1), "{finished}");
     assert!(finished.stderr.contains("/run/netns/none"), "{finished}");
-    assert!(
-        finished.stderr.contains("timed out after --wait 0.3 s"),
-        "{finished}"
-    );
+    assert!(finished.stderr.contains("timed out after --wait 0.3 s"), "{finished}");
     assert!(finished.elapsed >= Duration::from_millis(300), "{finished}");
 }
 
@@ -236,10 +189,7 @@ fn wait_deadline_covers_both_endpoints() {
 
     let finished = koko.finish();
     assert_eq!(finished.status.code(), Some(1), "{finished}");
-    assert!(
-        finished.stderr.starts_with("koko: netns \"B\" not found"),
-        "{finished}"
-    );
+    assert!(finished.stderr.starts_with("koko: netns \"B\" not found"), "{finished}");
     assert!(finished.elapsed >= Duration::from_secs(4), "{finished}");
     assert!(finished.elapsed < Duration::from_millis(5500), "{finished}");
 }
@@ -254,19 +204,10 @@ fn unmounted_netns_file_fails_without_wait() {
     sandbox.run("touch", &["/run/netns/C"]).assert_success();
 
     for designator in ["C,c", "/run/netns/C,c"] {
-        let option = if designator.starts_with('/') {
-            "-a"
-        } else {
-            "-n"
-        };
+        let option = if designator.starts_with('/') { "-a" } else { "-n" };
         let output = sandbox.koko(&["-n", "A,a", option, designator]);
         assert_eq!(output.status.code(), Some(1), "{output}");
-        assert!(
-            output
-                .stderr
-                .contains("is not a namespace file: it is empty"),
-            "{output}"
-        );
+        assert!(output.stderr.contains("is not a namespace file: it is empty"), "{output}");
     }
 }
 
@@ -280,14 +221,9 @@ fn check_wait_for_mount(option: &str, designator: &str) {
 
     let mut koko = Background::koko(&sandbox, &["--wait", "10", "-n", "A,a", option, designator]);
     thread::sleep(Duration::from_millis(500));
-    assert!(
-        koko.is_running(),
-        "koko did not wait for /run/netns/C to become a namespace"
-    );
+    assert!(koko.is_running(), "koko did not wait for /run/netns/C to become a namespace");
     let source = format!("/proc/{sleeper}/ns/net");
-    sandbox
-        .run("mount", &["--bind", &source, "/run/netns/C"])
-        .assert_success();
+    sandbox.run("mount", &["--bind", &source, "/run/netns/C"]).assert_success();
 
     let finished = koko.finish();
     assert!(finished.status.success(), "{finished}");
@@ -320,15 +256,10 @@ fn wait_finds_late_namespace_path() {
 
     // A PID cannot be known before its process starts, so the test waits for a path that
     // a later mount makes appear: /run/netns/late/net, in a directory created afterwards.
-    let mut koko = Background::koko(
-        &sandbox,
-        &["--wait", "10", "-n", "A,a", "-a", "/run/netns/late/net,p"],
-    );
+    let mut koko =
+        Background::koko(&sandbox, &["--wait", "10", "-n", "A,a", "-a", "/run/netns/late/net,p"]);
     thread::sleep(Duration::from_millis(500));
-    assert!(
-        koko.is_running(),
-        "koko did not wait for /run/netns/late/net"
-    );
+    assert!(koko.is_running(), "koko did not wait for /run/netns/late/net");
     let sleeper = sandbox.spawn_sleeper_netns();
     let script = format!("mkdir /run/netns/late && touch /run/netns/late/net && mount --bind /proc/{sleeper}/ns/net /run/netns/late/net");
     sandbox.sh(&script).assert_success();
@@ -337,17 +268,7 @@ fn wait_finds_late_namespace_path() {
     assert!(finished.status.success(), "{finished}");
     let links = common::run_command(
         "nsenter",
-        &[
-            "--target",
-            &sleeper.to_string(),
-            "--net",
-            "--",
-            "ip",
-            "-o",
-            "link",
-            "show",
-            "p",
-        ],
+        &["--target", &sleeper.to_string(), "--net", "--", "ip", "-o", "link", "show", "p"],
     );
     links.assert_success();
 }
@@ -371,10 +292,8 @@ fn wait_survives_netns_add_race() {
 
     for round in 0..20 {
         let name = format!("R{round}");
-        let output = sandbox.run(
-            "sh",
-            &["-c", NETNS_ADD_RACE_SCRIPT, "sh", common::koko_bin(), &name],
-        );
+        let output =
+            sandbox.run("sh", &["-c", NETNS_ADD_RACE_SCRIPT, "sh", common::koko_bin(), &name]);
         assert!(output.success(), "round {round}:\n{output}");
         let peer = format!("b-{name}");
         assert!(

@@ -40,7 +40,11 @@ fn quote_word(word: &str) -> String {
 /// Validates `args` into a plan; an error must carry a message.
 pub fn check_args(args: &[OsString]) {
     match plan::from_args(args.iter().cloned()) {
-        Ok(plan) => assert_eq!(plan::from_args(args.iter().cloned()), Ok(plan), "validation is not deterministic"),
+        Ok(plan) => assert_eq!(
+            plan::from_args(args.iter().cloned()),
+            Ok(plan),
+            "validation is not deterministic"
+        ),
         Err(error) => assert!(!error.message().is_empty(), "an argument error without a message"),
     }
 }
@@ -93,7 +97,9 @@ pub fn check_cli_input(bytes: &[u8]) {
 /// return must be a valid process ID, and an error must carry a message.
 pub fn check_inspect_readers(body: &[u8]) {
     let socket = Path::new("/run/fuzz.sock");
-    for pid in [docker::pid_from_inspect(socket, "c", body), crio::pid_from_inspect(socket, "c", body)] {
+    for pid in
+        [docker::pid_from_inspect(socket, "c", body), crio::pid_from_inspect(socket, "c", body)]
+    {
         match pid {
             Ok(pid) => assert!((1..=0x7fff_ffff).contains(&pid), "pid {pid} is out of range"),
             Err(error) => assert!(!error.to_string().is_empty()),

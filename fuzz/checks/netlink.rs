@@ -8,7 +8,9 @@
 
 #![allow(dead_code)]
 
-use koko_netlink::addr::{self, AddressInfo, IfAddrMsg, IFA_ADDRESS, IFA_FLAGS, IFA_LOCAL, RTM_GETADDR, RTM_NEWADDR};
+use koko_netlink::addr::{
+    self, AddressInfo, IfAddrMsg, IFA_ADDRESS, IFA_FLAGS, IFA_LOCAL, RTM_GETADDR, RTM_NEWADDR,
+};
 use koko_netlink::attr::{Attr, AttrIter, NLA_F_NESTED};
 use koko_netlink::debug;
 use koko_netlink::error::{Ack, KernelError};
@@ -16,8 +18,8 @@ use koko_netlink::link::{
     self, macvlan, veth, vlan, vxlan, IfInfoMsg, LinkInfo, LinkRef, LinkSettings, IFINFOMSG_LEN,
 };
 use koko_netlink::message::{
-    EncodeError, Header, Message, MessageBuilder, MessageIter, HEADER_LEN, NLMSG_ERROR, NLM_F_CREATE,
-    NLM_F_EXCL, NLM_F_REQUEST,
+    EncodeError, Header, Message, MessageBuilder, MessageIter, HEADER_LEN, NLMSG_ERROR,
+    NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST,
 };
 use koko_netlink::tc::{self, Direction, FilterInfo, QdiscInfo, TcMirred, TcMsg, TCMSG_LEN};
 use koko_netlink::Error;
@@ -53,7 +55,11 @@ fn walk_attrs(buf: &[u8], depth: usize) -> usize {
     let mut count = 0;
     for attr in iter.by_ref() {
         let payload_at = offset_in(buf, attr.payload);
-        assert_eq!(payload_at, expected_start + 4, "attribute payload is not right after its header");
+        assert_eq!(
+            payload_at,
+            expected_start + 4,
+            "attribute payload is not right after its header"
+        );
         let raw_len = u16::from_ne_bytes([buf[expected_start], buf[expected_start + 1]]) as usize;
         assert_eq!(raw_len, attr.payload.len() + 4, "payload length differs from the length field");
         let raw_kind = u16::from_ne_bytes([buf[expected_start + 2], buf[expected_start + 3]]);
@@ -72,7 +78,10 @@ fn walk_attrs(buf: &[u8], depth: usize) -> usize {
         count += 1;
     }
     if !iter.malformed() {
-        assert!(expected_start >= buf.len(), "iteration ended early without reporting malformed input");
+        assert!(
+            expected_start >= buf.len(),
+            "iteration ended early without reporting malformed input"
+        );
         assert!(expected_start < buf.len() + 4);
     }
     count
@@ -99,11 +108,18 @@ pub fn check_reply_parsers(bytes: &[u8]) {
         }
     }
     if !messages.malformed() {
-        assert!(expected_start >= bytes.len(), "message iteration ended early without reporting it");
+        assert!(
+            expected_start >= bytes.len(),
+            "message iteration ended early without reporting it"
+        );
     }
 
     let text = debug::format("received", bytes);
-    assert_eq!(text.is_empty(), bytes.is_empty(), "debug output is empty exactly when the input is");
+    assert_eq!(
+        text.is_empty(),
+        bytes.is_empty(),
+        "debug output is empty exactly when the input is"
+    );
 }
 
 /// Runs the link, address and ACK parsers on one message, whatever its type.
@@ -138,12 +154,16 @@ pub fn check_message_parsers(message: &Message<'_>) {
     assert_eq!(qdisc.is_some(), payload.len() >= TCMSG_LEN);
     if let Some(qdisc) = qdisc {
         let header = TcMsg::parse(payload).unwrap();
-        assert_eq!((qdisc.ifindex, qdisc.handle, qdisc.parent), (header.ifindex, header.handle, header.parent));
+        assert_eq!(
+            (qdisc.ifindex, qdisc.handle, qdisc.parent),
+            (header.ifindex, header.handle, header.parent)
+        );
         assert_eq!(TcMsg::parse(&header.to_bytes()), Some(header));
         for direction in [Direction::Ingress, Direction::Egress] {
             let _ = qdisc.has_hook(direction);
         }
-        let filter = FilterInfo::parse(message).expect("a message long enough for a qdisc has a tcmsg");
+        let filter =
+            FilterInfo::parse(message).expect("a message long enough for a qdisc has a tcmsg");
         assert_eq!((filter.prio, filter.protocol), (header.prio(), header.protocol()));
         assert_eq!(TcMsg::filter_info(filter.prio, filter.protocol), header.info);
         if filter.mirred.is_some() {
@@ -241,26 +261,87 @@ pub enum BuilderOp {
 /// One request built through the public builder API.
 #[derive(Debug, Clone)]
 pub enum Request {
-    Veth { end: LinkSettings, peer: LinkSettings },
-    Vxlan { settings: LinkSettings, vxlan: vxlan::Vxlan },
-    Macvlan { settings: LinkSettings, mode: Option<u32> },
-    Vlan { settings: LinkSettings, vid: u16, protocol: Option<u16> },
-    AddressAdd { index: u32, addr: IpAddr, prefix_len: u8, flags: u32 },
-    AddressDump { family: u8, index: u32 },
-    SetFlags { link: LinkName, flags: u32, change: u32 },
-    SetGroup { link: LinkName, group: u32 },
-    SetGroupFlags { group: u32, flags: u32, change: u32 },
-    Delete { link: LinkName },
-    DeleteGroup { group: u32 },
-    Get { link: LinkName },
+    Veth {
+        end: LinkSettings,
+        peer: LinkSettings,
+    },
+    Vxlan {
+        settings: LinkSettings,
+        vxlan: vxlan::Vxlan,
+    },
+    Macvlan {
+        settings: LinkSettings,
+        mode: Option<u32>,
+    },
+    Vlan {
+        settings: LinkSettings,
+        vid: u16,
+        protocol: Option<u16>,
+    },
+    AddressAdd {
+        index: u32,
+        addr: IpAddr,
+        prefix_len: u8,
+        flags: u32,
+    },
+    AddressDump {
+        family: u8,
+        index: u32,
+    },
+    SetFlags {
+        link: LinkName,
+        flags: u32,
+        change: u32,
+    },
+    SetGroup {
+        link: LinkName,
+        group: u32,
+    },
+    SetGroupFlags {
+        group: u32,
+        flags: u32,
+        change: u32,
+    },
+    Delete {
+        link: LinkName,
+    },
+    DeleteGroup {
+        group: u32,
+    },
+    Get {
+        link: LinkName,
+    },
     Dump,
-    AddClsact { ifindex: i32 },
-    DeleteClsact { ifindex: i32 },
-    AddMirrorFilter { ifindex: i32, direction: Direction, prio: u16, handle: Option<u32>, target: u32 },
-    DeleteFilter { ifindex: i32, direction: Direction, prio: u16 },
-    DumpFilters { ifindex: i32, parent: u32 },
-    DumpQdiscs { ifindex: i32 },
-    Builder { kind: u16, flags: u16, ops: Vec<BuilderOp> },
+    AddClsact {
+        ifindex: i32,
+    },
+    DeleteClsact {
+        ifindex: i32,
+    },
+    AddMirrorFilter {
+        ifindex: i32,
+        direction: Direction,
+        prio: u16,
+        handle: Option<u32>,
+        target: u32,
+    },
+    DeleteFilter {
+        ifindex: i32,
+        direction: Direction,
+        prio: u16,
+    },
+    DumpFilters {
+        ifindex: i32,
+        parent: u32,
+    },
+    DumpQdiscs {
+        ifindex: i32,
+    },
+    Builder {
+        kind: u16,
+        flags: u16,
+        ops: Vec<BuilderOp>,
+    },
 }
 
 /// The expected layout of an attribute: a leaf with its payload, or a nest with an
@@ -333,7 +414,13 @@ fn encode_nodes(nodes: &[Node], out: &mut Vec<u8>) -> Result<(), EncodeError> {
 }
 
 /// Reference encoding of a whole request with sequence number `seq`.
-fn encode_message(kind: u16, flags: u16, family: &[u8], nodes: &[Node], seq: u32) -> Result<Vec<u8>, EncodeError> {
+fn encode_message(
+    kind: u16,
+    flags: u16,
+    family: &[u8],
+    nodes: &[Node],
+    seq: u32,
+) -> Result<Vec<u8>, EncodeError> {
     let mut out = vec![0u8; HEADER_LEN];
     out[4..6].copy_from_slice(&kind.to_ne_bytes());
     out[6..8].copy_from_slice(&(flags | NLM_F_REQUEST).to_ne_bytes());
@@ -411,13 +498,21 @@ fn vxlan_data(vxlan: &vxlan::Vxlan) -> Vec<Node> {
 
     nodes.push(leaf_u32(vxlan::IFLA_VXLAN_ID, vxlan.vni));
     match vxlan.local {
-        Some(local @ IpAddr::V4(_)) => nodes.push(Node::Leaf(vxlan::IFLA_VXLAN_LOCAL, ip_octets(&local))),
-        Some(local @ IpAddr::V6(_)) => nodes.push(Node::Leaf(vxlan::IFLA_VXLAN_LOCAL6, ip_octets(&local))),
+        Some(local @ IpAddr::V4(_)) => {
+            nodes.push(Node::Leaf(vxlan::IFLA_VXLAN_LOCAL, ip_octets(&local)))
+        }
+        Some(local @ IpAddr::V6(_)) => {
+            nodes.push(Node::Leaf(vxlan::IFLA_VXLAN_LOCAL6, ip_octets(&local)))
+        }
         None => {}
     }
     match vxlan.remote {
-        Some(remote @ IpAddr::V4(_)) => nodes.push(Node::Leaf(vxlan::IFLA_VXLAN_GROUP, ip_octets(&remote))),
-        Some(remote @ IpAddr::V6(_)) => nodes.push(Node::Leaf(vxlan::IFLA_VXLAN_GROUP6, ip_octets(&remote))),
+        Some(remote @ IpAddr::V4(_)) => {
+            nodes.push(Node::Leaf(vxlan::IFLA_VXLAN_GROUP, ip_octets(&remote)))
+        }
+        Some(remote @ IpAddr::V6(_)) => {
+            nodes.push(Node::Leaf(vxlan::IFLA_VXLAN_GROUP6, ip_octets(&remote)))
+        }
         None => {}
     }
 
@@ -430,13 +525,18 @@ fn vxlan_data(vxlan: &vxlan::Vxlan) -> Vec<Node> {
 
 fn existing_layout(link: &LinkName, header: IfInfoMsg) -> (Vec<u8>, Vec<Node>) {
     match link {
-        LinkName::Index(index) => (IfInfoMsg { index: *index, ..header }.to_bytes().to_vec(), Vec::new()),
-        LinkName::Name(name) => (header.to_bytes().to_vec(), vec![leaf_str(link::IFLA_IFNAME, name)]),
+        LinkName::Index(index) => {
+            (IfInfoMsg { index: *index, ..header }.to_bytes().to_vec(), Vec::new())
+        }
+        LinkName::Name(name) => {
+            (header.to_bytes().to_vec(), vec![leaf_str(link::IFLA_IFNAME, name)])
+        }
     }
 }
 
 fn clsact_header(ifindex: i32) -> Vec<u8> {
-    let header = TcMsg { ifindex, handle: tc::CLSACT_HANDLE, parent: tc::TC_H_CLSACT, ..TcMsg::default() };
+    let header =
+        TcMsg { ifindex, handle: tc::CLSACT_HANDLE, parent: tc::TC_H_CLSACT, ..TcMsg::default() };
     header.to_bytes().to_vec()
 }
 
@@ -451,7 +551,11 @@ fn build(request: &Request) -> (Result<MessageBuilder, EncodeError>, u16, u16, V
     match request {
         Request::Veth { end, peer } => {
             let peer_header = IfInfoMsg { index: peer.index, ..IfInfoMsg::default() };
-            let peer_nest = Node::Nest(veth::VETH_INFO_PEER, peer_header.to_bytes().to_vec(), settings_nodes(peer));
+            let peer_nest = Node::Nest(
+                veth::VETH_INFO_PEER,
+                peer_header.to_bytes().to_vec(),
+                settings_nodes(peer),
+            );
             let (family, nodes) = create_layout(end, "veth", vec![peer_nest]);
             (veth::create_pair(end, peer), link::RTM_NEWLINK, create, family, nodes)
         }
@@ -460,7 +564,8 @@ fn build(request: &Request) -> (Result<MessageBuilder, EncodeError>, u16, u16, V
             (vxlan::create(settings, config), link::RTM_NEWLINK, create, family, nodes)
         }
         Request::Macvlan { settings, mode } => {
-            let data = mode.map(|mode| leaf_u32(macvlan::IFLA_MACVLAN_MODE, mode)).into_iter().collect();
+            let data =
+                mode.map(|mode| leaf_u32(macvlan::IFLA_MACVLAN_MODE, mode)).into_iter().collect();
             let (family, nodes) = create_layout(settings, "macvlan", data);
             (macvlan::create(settings, *mode), link::RTM_NEWLINK, create, family, nodes)
         }
@@ -482,8 +587,17 @@ fn build(request: &Request) -> (Result<MessageBuilder, EncodeError>, u16, u16, V
                 IpAddr::V4(_) => libc::AF_INET as u8,
                 IpAddr::V6(_) => libc::AF_INET6 as u8,
             };
-            let header = IfAddrMsg { family, prefix_len: *prefix_len, flags: (*flags & 0xff) as u8, scope: 0, index: *index };
-            let mut nodes = vec![Node::Leaf(IFA_LOCAL, ip_octets(address)), Node::Leaf(IFA_ADDRESS, ip_octets(address))];
+            let header = IfAddrMsg {
+                family,
+                prefix_len: *prefix_len,
+                flags: (*flags & 0xff) as u8,
+                scope: 0,
+                index: *index,
+            };
+            let mut nodes = vec![
+                Node::Leaf(IFA_LOCAL, ip_octets(address)),
+                Node::Leaf(IFA_ADDRESS, ip_octets(address)),
+            ];
             if *flags > 0xff {
                 nodes.push(leaf_u32(IFA_FLAGS, *flags));
             }
@@ -492,7 +606,13 @@ fn build(request: &Request) -> (Result<MessageBuilder, EncodeError>, u16, u16, V
         }
         Request::AddressDump { family, index } => {
             let header = IfAddrMsg { family: *family, index: *index, ..IfAddrMsg::default() };
-            (Ok(addr::dump(*family, *index)), RTM_GETADDR, 0, header.to_bytes().to_vec(), Vec::new())
+            (
+                Ok(addr::dump(*family, *index)),
+                RTM_GETADDR,
+                0,
+                header.to_bytes().to_vec(),
+                Vec::new(),
+            )
         }
         Request::SetFlags { link: name, flags, change } => {
             let (family, nodes) = existing_layout(name, flags_header(*flags, *change));
@@ -565,7 +685,10 @@ fn build(request: &Request) -> (Result<MessageBuilder, EncodeError>, u16, u16, V
             let options = Node::Nest(
                 tc::TCA_OPTIONS,
                 Vec::new(),
-                vec![Node::Nest(tc::TCA_U32_ACT, Vec::new(), vec![action]), Node::Leaf(tc::TCA_U32_SEL, selector)],
+                vec![
+                    Node::Nest(tc::TCA_U32_ACT, Vec::new(), vec![action]),
+                    Node::Leaf(tc::TCA_U32_SEL, selector),
+                ],
             );
             let nodes = vec![leaf_str(tc::TCA_KIND, "u32"), options];
             let built = tc::add_mirror_filter(*ifindex, *direction, *prio, *handle, *target);
@@ -588,9 +711,17 @@ fn build(request: &Request) -> (Result<MessageBuilder, EncodeError>, u16, u16, V
         }
         Request::DumpQdiscs { ifindex } => {
             let header = TcMsg { ifindex: *ifindex, ..TcMsg::default() };
-            (Ok(tc::dump_qdiscs(*ifindex)), tc::RTM_GETQDISC, 0, header.to_bytes().to_vec(), Vec::new())
+            (
+                Ok(tc::dump_qdiscs(*ifindex)),
+                tc::RTM_GETQDISC,
+                0,
+                header.to_bytes().to_vec(),
+                Vec::new(),
+            )
         }
-        Request::Builder { .. } => unreachable!("raw builder calls are checked by check_builder_ops"),
+        Request::Builder { .. } => {
+            unreachable!("raw builder calls are checked by check_builder_ops")
+        }
     }
 }
 
@@ -600,7 +731,9 @@ fn build(request: &Request) -> (Result<MessageBuilder, EncodeError>, u16, u16, V
 fn link_nest_header_len(path: &[u16], is_veth: bool) -> Option<usize> {
     match path {
         [link::IFLA_LINKINFO] | [link::IFLA_LINKINFO, link::IFLA_INFO_DATA] => Some(0),
-        [link::IFLA_LINKINFO, link::IFLA_INFO_DATA, veth::VETH_INFO_PEER] if is_veth => Some(IFINFOMSG_LEN),
+        [link::IFLA_LINKINFO, link::IFLA_INFO_DATA, veth::VETH_INFO_PEER] if is_veth => {
+            Some(IFINFOMSG_LEN)
+        }
         _ => None,
     }
 }
@@ -620,7 +753,12 @@ fn tc_nest_header_len(path: &[u16]) -> Option<usize> {
 /// Checks the wire rules on a run of attributes of an emitted request. Every attribute
 /// starts 4-aligned and its padding is zero and inside the buffer. A leaf's length
 /// excludes the padding, and a nest's length includes the padding of its last member.
-fn check_layout(buf: &[u8], base: usize, path: &mut Vec<u16>, is_nest: &dyn Fn(&[u16]) -> Option<usize>) {
+fn check_layout(
+    buf: &[u8],
+    base: usize,
+    path: &mut Vec<u16>,
+    is_nest: &dyn Fn(&[u16]) -> Option<usize>,
+) {
     let mut at = 0;
     while at < buf.len() {
         assert_eq!((base + at) % 4, 0, "attribute at offset {} is not 4-aligned", base + at);
@@ -631,7 +769,10 @@ fn check_layout(buf: &[u8], base: usize, path: &mut Vec<u16>, is_nest: &dyn Fn(&
         assert!(at + len <= buf.len(), "attribute {kind} length {len} runs past its container");
         let padded = align4(at + len);
         assert!(padded <= buf.len(), "padding of attribute {kind} runs past its container");
-        assert!(buf[at + len..padded].iter().all(|&b| b == 0), "padding of attribute {kind} is not zero");
+        assert!(
+            buf[at + len..padded].iter().all(|&b| b == 0),
+            "padding of attribute {kind} is not zero"
+        );
 
         path.push(kind);
         if let Some(fixed) = is_nest(path) {
@@ -682,8 +823,12 @@ fn compare_fields(request: &Request, message: &Message<'_>) {
     match request {
         Request::Veth { end, peer } => {
             compare_settings(payload, end, Some("veth"));
-            assert_eq!(IfInfoMsg::parse(payload).unwrap().flags, if end.up { link::IFF_UP } else { 0 });
-            let peer_bytes = data_field(info_data(attrs), veth::VETH_INFO_PEER).expect("VETH_INFO_PEER is present");
+            assert_eq!(
+                IfInfoMsg::parse(payload).unwrap().flags,
+                if end.up { link::IFF_UP } else { 0 }
+            );
+            let peer_bytes = data_field(info_data(attrs), veth::VETH_INFO_PEER)
+                .expect("VETH_INFO_PEER is present");
             let peer_header = IfInfoMsg::parse(peer_bytes).unwrap();
             assert_eq!(peer_header, IfInfoMsg { index: peer.index, ..IfInfoMsg::default() });
             compare_settings(peer_bytes, peer, None);
@@ -691,7 +836,8 @@ fn compare_fields(request: &Request, message: &Message<'_>) {
         Request::Vxlan { settings, vxlan: config } => {
             compare_settings(payload, settings, Some("vxlan"));
             let data = info_data(attrs);
-            let u32_field = |kind| data_field(data, kind).map(|b| u32::from_ne_bytes(b.try_into().unwrap()));
+            let u32_field =
+                |kind| data_field(data, kind).map(|b| u32::from_ne_bytes(b.try_into().unwrap()));
             let u8_field = |kind| data_field(data, kind).map(|b| b[0]);
             assert_eq!(u32_field(vxlan::IFLA_VXLAN_ID), Some(config.vni));
             assert_eq!(u32_field(vxlan::IFLA_VXLAN_LINK), config.parent_index);
@@ -699,7 +845,8 @@ fn compare_fields(request: &Request, message: &Message<'_>) {
             assert_eq!(u8_field(vxlan::IFLA_VXLAN_TOS), config.tos);
             assert_eq!(u8_field(vxlan::IFLA_VXLAN_LEARNING), Some(u8::from(config.learning)));
             assert_eq!(u8_field(vxlan::IFLA_VXLAN_UDP_CSUM), config.udp_checksum.map(u8::from));
-            let port = data_field(data, vxlan::IFLA_VXLAN_PORT).map(|b| u16::from_be_bytes(b.try_into().unwrap()));
+            let port = data_field(data, vxlan::IFLA_VXLAN_PORT)
+                .map(|b| u16::from_be_bytes(b.try_into().unwrap()));
             assert_eq!(port, config.port);
             let range = data_field(data, vxlan::IFLA_VXLAN_PORT_RANGE)
                 .map(|b| (u16::from_be_bytes([b[0], b[1]]), u16::from_be_bytes([b[2], b[3]])));
@@ -707,7 +854,9 @@ fn compare_fields(request: &Request, message: &Message<'_>) {
             let address = |v4, v6| {
                 data_field(data, v4)
                     .map(|b: &[u8]| IpAddr::from(<[u8; 4]>::try_from(b).unwrap()))
-                    .or_else(|| data_field(data, v6).map(|b| IpAddr::from(<[u8; 16]>::try_from(b).unwrap())))
+                    .or_else(|| {
+                        data_field(data, v6).map(|b| IpAddr::from(<[u8; 16]>::try_from(b).unwrap()))
+                    })
             };
             assert_eq!(address(vxlan::IFLA_VXLAN_LOCAL, vxlan::IFLA_VXLAN_LOCAL6), config.local);
             assert_eq!(address(vxlan::IFLA_VXLAN_GROUP, vxlan::IFLA_VXLAN_GROUP6), config.remote);
@@ -721,9 +870,11 @@ fn compare_fields(request: &Request, message: &Message<'_>) {
         Request::Vlan { settings, vid, protocol } => {
             compare_settings(payload, settings, Some("vlan"));
             let data = info_data(attrs);
-            let id = data_field(data, vlan::IFLA_VLAN_ID).map(|b| u16::from_ne_bytes(b.try_into().unwrap()));
+            let id = data_field(data, vlan::IFLA_VLAN_ID)
+                .map(|b| u16::from_ne_bytes(b.try_into().unwrap()));
             assert_eq!(id, Some(*vid));
-            let found = data_field(data, vlan::IFLA_VLAN_PROTOCOL).map(|b| u16::from_be_bytes(b.try_into().unwrap()));
+            let found = data_field(data, vlan::IFLA_VLAN_PROTOCOL)
+                .map(|b| u16::from_be_bytes(b.try_into().unwrap()));
             assert_eq!(found, *protocol);
         }
         Request::AddressAdd { index, addr: address, prefix_len, flags } => {
@@ -733,17 +884,23 @@ fn compare_fields(request: &Request, message: &Message<'_>) {
             assert_eq!(info.flags, if *flags > 0xff { *flags } else { *flags & 0xff });
             assert_eq!(info.addr, Some(*address));
         }
-        Request::SetFlags { link: name, .. } | Request::Delete { link: name } | Request::Get { link: name } => {
+        Request::SetFlags { link: name, .. }
+        | Request::Delete { link: name }
+        | Request::Get { link: name } => {
             let info = LinkInfo::parse(message).expect("a request has its ifinfomsg");
             match name {
-                LinkName::Index(index) => assert_eq!((info.index, info.name.as_str()), (*index, "")),
+                LinkName::Index(index) => {
+                    assert_eq!((info.index, info.name.as_str()), (*index, ""))
+                }
                 LinkName::Name(text) => {
                     assert_eq!(info.index, 0);
                     assert_eq!(info.name, text.split('\0').next().unwrap_or_default());
                 }
             }
         }
-        Request::SetGroup { group, .. } | Request::SetGroupFlags { group, .. } | Request::DeleteGroup { group } => {
+        Request::SetGroup { group, .. }
+        | Request::SetGroupFlags { group, .. }
+        | Request::DeleteGroup { group } => {
             assert_eq!(LinkInfo::parse(message).unwrap().group, Some(*group));
         }
         Request::AddClsact { ifindex } | Request::DeleteClsact { ifindex } => {
@@ -761,7 +918,10 @@ fn compare_fields(request: &Request, message: &Message<'_>) {
             assert_eq!((filter.prio, filter.protocol), (*prio, tc::ETH_P_ALL));
             assert_eq!(filter.kind, "u32");
             let mirred = filter.mirred.expect("the mirred action parses back");
-            assert_eq!((mirred.ifindex, mirred.eaction, mirred.action), (*target, tc::TCA_EGRESS_MIRROR, tc::TC_ACT_PIPE));
+            assert_eq!(
+                (mirred.ifindex, mirred.eaction, mirred.action),
+                (*target, tc::TCA_EGRESS_MIRROR, tc::TC_ACT_PIPE)
+            );
         }
         Request::DeleteFilter { ifindex, direction, prio } => {
             let filter = FilterInfo::parse(message).expect("a request has its tcmsg");
@@ -794,7 +954,9 @@ pub fn check_request(request: &Request, seq: u32) {
             assert_eq!(error, expected);
             return;
         }
-        (Ok(_), Err(expected)) => panic!("no EncodeError, but attribute {} needs {} bytes", expected.kind, expected.len),
+        (Ok(_), Err(expected)) => {
+            panic!("no EncodeError, but attribute {} needs {} bytes", expected.kind, expected.len)
+        }
         (Err(error), Ok(_)) => panic!("EncodeError {error:?} for a request whose lengths all fit"),
     };
     assert_eq!(msg.kind(), kind);
@@ -862,8 +1024,12 @@ pub fn check_builder_ops(kind: u16, flags: u16, ops: &[BuilderOp], seq: u32) {
                 expected.resize(align4(expected.len()), 0);
                 (Ok(()), Ok(()))
             }
-            BuilderOp::Put(kind, payload) => (msg.put(*kind, payload), put_leaf(&mut expected, *kind, payload)),
-            BuilderOp::PutU8(kind, value) => (msg.put_u8(*kind, *value), put_leaf(&mut expected, *kind, &[*value])),
+            BuilderOp::Put(kind, payload) => {
+                (msg.put(*kind, payload), put_leaf(&mut expected, *kind, payload))
+            }
+            BuilderOp::PutU8(kind, value) => {
+                (msg.put_u8(*kind, *value), put_leaf(&mut expected, *kind, &[*value]))
+            }
             BuilderOp::PutU16(kind, value) => {
                 (msg.put_u16(*kind, *value), put_leaf(&mut expected, *kind, &value.to_ne_bytes()))
             }
@@ -881,7 +1047,11 @@ pub fn check_builder_ops(kind: u16, flags: u16, ops: &[BuilderOp], seq: u32) {
             BuilderOp::NestStart(kind) | BuilderOp::NestStartFlagged(kind) => {
                 let flagged = matches!(op, BuilderOp::NestStartFlagged(_));
                 let wire_kind = if flagged { kind | 0x8000 } else { *kind };
-                open.push(if flagged { msg.nest_start_flagged(*kind) } else { msg.nest_start(*kind) });
+                open.push(if flagged {
+                    msg.nest_start_flagged(*kind)
+                } else {
+                    msg.nest_start(*kind)
+                });
                 nest_kinds.push((expected.len(), wire_kind));
                 expected.extend_from_slice(&[0, 0]);
                 expected.extend_from_slice(&wire_kind.to_ne_bytes());
@@ -944,5 +1114,8 @@ pub fn check_builder_ops(kind: u16, flags: u16, ops: &[BuilderOp], seq: u32) {
 fn check_debug_format(bytes: &[u8]) {
     let text = debug::format("sent", bytes);
     assert!(text.starts_with("koko: netlink sent: "), "unexpected debug output: {text}");
-    assert!(!text.contains("malformed message"), "a well-framed request shown as malformed: {text}");
+    assert!(
+        !text.contains("malformed message"),
+        "a well-framed request shown as malformed: {text}"
+    );
 }

@@ -75,7 +75,12 @@ fn addr_bytes(addr: &IpAddr) -> Vec<u8> {
 /// Builds `RTM_NEWADDR` that adds `addr/prefix_len` to the link with `index`, as
 /// `ip addr add` does: `IFA_LOCAL` and `IFA_ADDRESS` both carry the address. `flags` may
 /// hold `IFA_F_NODAD` for IPv6.
-pub fn add(index: u32, addr: IpAddr, prefix_len: u8, flags: u32) -> Result<MessageBuilder, EncodeError> {
+pub fn add(
+    index: u32,
+    addr: IpAddr,
+    prefix_len: u8,
+    flags: u32,
+) -> Result<MessageBuilder, EncodeError> {
     let mut msg = MessageBuilder::new(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
     let header = IfAddrMsg {
         family: family_of(&addr),

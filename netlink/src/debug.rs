@@ -10,33 +10,36 @@
 //! The tests feed it truncated and mutated messages.
 
 use crate::addr::{
-    RTM_DELADDR, RTM_GETADDR, RTM_NEWADDR, IFADDRMSG_LEN, IFA_ADDRESS, IFA_BROADCAST, IFA_CACHEINFO, IFA_FLAGS, IFA_F_DADFAILED, IFA_F_NODAD,
-    IFA_F_PERMANENT, IFA_F_TENTATIVE, IFA_LABEL, IFA_LOCAL,
+    IFADDRMSG_LEN, IFA_ADDRESS, IFA_BROADCAST, IFA_CACHEINFO, IFA_FLAGS, IFA_F_DADFAILED,
+    IFA_F_NODAD, IFA_F_PERMANENT, IFA_F_TENTATIVE, IFA_LABEL, IFA_LOCAL, RTM_DELADDR, RTM_GETADDR,
+    RTM_NEWADDR,
 };
 use crate::attr::{align, AttrIter};
 use crate::error::{
-    NLMSGERR_ATTR_COOKIE, NLMSGERR_ATTR_MISS_NEST, NLMSGERR_ATTR_MISS_TYPE, NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS,
-    NLMSGERR_ATTR_POLICY,
+    NLMSGERR_ATTR_COOKIE, NLMSGERR_ATTR_MISS_NEST, NLMSGERR_ATTR_MISS_TYPE, NLMSGERR_ATTR_MSG,
+    NLMSGERR_ATTR_OFFS, NLMSGERR_ATTR_POLICY,
 };
 use crate::link::macvlan::{
-    IFLA_MACVLAN_MODE, MACVLAN_MODE_BRIDGE, MACVLAN_MODE_PASSTHRU, MACVLAN_MODE_PRIVATE, MACVLAN_MODE_SOURCE,
-    MACVLAN_MODE_VEPA,
+    IFLA_MACVLAN_MODE, MACVLAN_MODE_BRIDGE, MACVLAN_MODE_PASSTHRU, MACVLAN_MODE_PRIVATE,
+    MACVLAN_MODE_SOURCE, MACVLAN_MODE_VEPA,
 };
 use crate::link::veth::VETH_INFO_PEER;
 use crate::link::vlan::{
-    ETH_P_8021AD, ETH_P_8021Q, IFLA_VLAN_EGRESS_QOS, IFLA_VLAN_FLAGS, IFLA_VLAN_ID, IFLA_VLAN_INGRESS_QOS,
-    IFLA_VLAN_PROTOCOL,
+    ETH_P_8021AD, ETH_P_8021Q, IFLA_VLAN_EGRESS_QOS, IFLA_VLAN_FLAGS, IFLA_VLAN_ID,
+    IFLA_VLAN_INGRESS_QOS, IFLA_VLAN_PROTOCOL,
 };
 use crate::link::vxlan::*;
 use crate::link::{
-    IfInfoMsg, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, RTM_SETLINK, IFF_LOWER_UP, IFF_UP, IFINFOMSG_LEN, IFLA_ADDRESS, IFLA_BROADCAST, IFLA_EXT_MASK, IFLA_GROUP,
-    IFLA_IFNAME, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_LINK, IFLA_LINKINFO, IFLA_LINK_NETNSID, IFLA_MASTER, IFLA_MTU,
-    IFLA_NET_NS_FD, IFLA_NET_NS_PID, IFLA_NUM_RX_QUEUES, IFLA_NUM_TX_QUEUES, IFLA_OPERSTATE, IFLA_TXQLEN,
+    IfInfoMsg, IFF_LOWER_UP, IFF_UP, IFINFOMSG_LEN, IFLA_ADDRESS, IFLA_BROADCAST, IFLA_EXT_MASK,
+    IFLA_GROUP, IFLA_IFNAME, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_LINK, IFLA_LINKINFO,
+    IFLA_LINK_NETNSID, IFLA_MASTER, IFLA_MTU, IFLA_NET_NS_FD, IFLA_NET_NS_PID, IFLA_NUM_RX_QUEUES,
+    IFLA_NUM_TX_QUEUES, IFLA_OPERSTATE, IFLA_TXQLEN, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK,
+    RTM_SETLINK,
 };
 use crate::message::{
-    Header, MessageIter, HEADER_LEN, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_ACK_TLVS,
-    NLM_F_CAPPED, NLM_F_CREATE, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_ECHO, NLM_F_EXCL, NLM_F_MATCH, NLM_F_MULTI,
-    NLM_F_REPLACE, NLM_F_REQUEST, NLM_F_ROOT,
+    Header, MessageIter, HEADER_LEN, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK,
+    NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_CREATE, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_ECHO,
+    NLM_F_EXCL, NLM_F_MATCH, NLM_F_MULTI, NLM_F_REPLACE, NLM_F_REQUEST, NLM_F_ROOT,
 };
 use crate::tc::*;
 use std::fmt::Write as _;
@@ -46,7 +49,8 @@ use std::sync::OnceLock;
 /// Whether `KOKO_DEBUG` is set to a value other than empty or "0"; read once.
 pub fn enabled() -> bool {
     static ENABLED: OnceLock<bool> = OnceLock::new();
-    *ENABLED.get_or_init(|| std::env::var_os("KOKO_DEBUG").is_some_and(|v| !v.is_empty() && v != "0"))
+    *ENABLED
+        .get_or_init(|| std::env::var_os("KOKO_DEBUG").is_some_and(|v| !v.is_empty() && v != "0"))
 }
 
 /// Prints the messages in `bytes` to stderr when debugging is enabled. Write errors are
@@ -121,7 +125,11 @@ fn format_body(out: &mut String, header: &Header, payload: &[u8], depth: usize) 
         NLMSG_ERROR => format_error(out, header.flags, payload, depth),
         NLMSG_DONE => format_done(out, header.flags, payload, depth),
         _ if payload.is_empty() => {}
-        _ => line(out, depth, format_args!("payload len {}: {}", payload.len(), hex_preview(payload))),
+        _ => line(
+            out,
+            depth,
+            format_args!("payload len {}: {}", payload.len(), hex_preview(payload)),
+        ),
     }
 }
 
@@ -135,11 +143,21 @@ fn line(out: &mut String, depth: usize, text: std::fmt::Arguments<'_>) {
 
 /// Writes a family header that is shorter than its struct, and returns false so the
 /// caller stops there.
-fn truncated_header(out: &mut String, depth: usize, name: &str, expected: usize, bytes: &[u8]) -> bool {
+fn truncated_header(
+    out: &mut String,
+    depth: usize,
+    name: &str,
+    expected: usize,
+    bytes: &[u8],
+) -> bool {
     line(
         out,
         depth,
-        format_args!("{name} truncated ({} of {expected} bytes): {}", bytes.len(), hex_preview(bytes)),
+        format_args!(
+            "{name} truncated ({} of {expected} bytes): {}",
+            bytes.len(),
+            hex_preview(bytes)
+        ),
     );
     false
 }
@@ -236,7 +254,11 @@ fn format_error(out: &mut String, flags: u16, payload: &[u8], depth: usize) {
     if !capped && depth < MAX_DEPTH {
         match echoed.get(HEADER_LEN..echoed_len) {
             Some(body) => format_body(out, &request, body, depth + 1),
-            None => line(out, depth + 1, format_args!("echoed request shorter than its length {echoed_len}")),
+            None => line(
+                out,
+                depth + 1,
+                format_args!("echoed request shorter than its length {echoed_len}"),
+            ),
         }
     }
 
@@ -623,7 +645,9 @@ fn format_attrs(out: &mut String, buf: &[u8], space: Space, depth: usize) {
     let mut attrs = AttrIter::new(buf);
     for attr in attrs.by_ref() {
         let (label, value) = match describe(space, attr.kind) {
-            Some(_) if space == Space::Actions => (format!("action {}", attr.kind), Value::Nested(Space::Action)),
+            Some(_) if space == Space::Actions => {
+                (format!("action {}", attr.kind), Value::Nested(Space::Action))
+            }
             Some((name, value)) => (name.to_owned(), value),
             None => (format!("attr {}", attr.kind), Value::Hex),
         };
@@ -638,7 +662,11 @@ fn format_attrs(out: &mut String, buf: &[u8], space: Space, depth: usize) {
             Value::Peer => format_peer(out, &label, payload, depth),
             Value::U32Selector => format_u32_selector(out, &label, payload, depth),
             Value::Hex if attr.nested => format_nest(out, &label, payload, Space::Unknown, depth),
-            Value::Hex => line(out, depth, format_args!("{label} len {}: {}", payload.len(), hex_preview(payload))),
+            Value::Hex => line(
+                out,
+                depth,
+                format_args!("{label} len {}: {}", payload.len(), hex_preview(payload)),
+            ),
             Value::Summary => line(out, depth, format_args!("{label} len {}", payload.len())),
             Value::Flag if payload.is_empty() => line(out, depth, format_args!("{label}")),
             _ => match render(value, payload) {
@@ -646,7 +674,11 @@ fn format_attrs(out: &mut String, buf: &[u8], space: Space, depth: usize) {
                 None => line(
                     out,
                     depth,
-                    format_args!("{label} len {} (unexpected length): {}", payload.len(), hex_preview(payload)),
+                    format_args!(
+                        "{label} len {} (unexpected length): {}",
+                        payload.len(),
+                        hex_preview(payload)
+                    ),
                 ),
             },
         }
@@ -694,7 +726,15 @@ fn format_peer(out: &mut String, label: &str, payload: &[u8], depth: usize) {
 /// network byte order, so they are shown as the bytes read on the wire.
 fn format_u32_selector(out: &mut String, label: &str, payload: &[u8], depth: usize) {
     let Some(selector) = payload.get(..TC_U32_SEL_LEN) else {
-        line(out, depth, format_args!("{label} len {} (unexpected length): {}", payload.len(), hex_preview(payload)));
+        line(
+            out,
+            depth,
+            format_args!(
+                "{label} len {} (unexpected length): {}",
+                payload.len(),
+                hex_preview(payload)
+            ),
+        );
         return;
     };
 
@@ -723,13 +763,19 @@ fn format_u32_selector(out: &mut String, label: &str, payload: &[u8], depth: usi
         line(
             out,
             depth + 1,
-            format_args!("key {i} mask {mask:#010x} val {value:#010x} off {key_off} offmask {key_offmask}"),
+            format_args!(
+                "key {i} mask {mask:#010x} val {value:#010x} off {key_off} offmask {key_offmask}"
+            ),
         );
     }
 
     let present = keys.len() / TC_U32_KEY_LEN;
     if present != usize::from(nkeys) || keys.len() != present * TC_U32_KEY_LEN {
-        line(out, depth + 1, format_args!("{present} complete keys in {} bytes, but nkeys is {nkeys}", keys.len()));
+        line(
+            out,
+            depth + 1,
+            format_args!("{present} complete keys in {} bytes, but nkeys is {nkeys}", keys.len()),
+        );
     }
 }
 
@@ -783,7 +829,9 @@ fn render(value: Value, payload: &[u8]) -> Option<String> {
         }
         Value::CacheInfo => {
             let bytes = exact::<16>(payload)?;
-            let word = |at: usize| u32::from_ne_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+            let word = |at: usize| {
+                u32::from_ne_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+            };
             format!(
                 "preferred {} valid {} cstamp {} tstamp {}",
                 lifetime(word(0)),
@@ -898,12 +946,21 @@ fn message_flags(kind: u16, flags: u16) -> String {
         (NLM_F_DUMP_INTR as u32, "DUMP_INTR"),
         (0x20, "DUMP_FILTERED"),
     ];
-    const NEW: [(u32, &str); 4] =
-        [(NLM_F_REPLACE as u32, "REPLACE"), (NLM_F_EXCL as u32, "EXCL"), (NLM_F_CREATE as u32, "CREATE"), (0x800, "APPEND")];
+    const NEW: [(u32, &str); 4] = [
+        (NLM_F_REPLACE as u32, "REPLACE"),
+        (NLM_F_EXCL as u32, "EXCL"),
+        (NLM_F_CREATE as u32, "CREATE"),
+        (0x800, "APPEND"),
+    ];
     const DELETE: [(u32, &str); 2] = [(0x100, "NONREC"), (0x200, "BULK")];
-    const GET: [(u32, &str); 4] =
-        [(NLM_F_DUMP as u32, "DUMP"), (NLM_F_ROOT as u32, "ROOT"), (NLM_F_MATCH as u32, "MATCH"), (0x400, "ATOMIC")];
-    const ERROR: [(u32, &str); 2] = [(NLM_F_CAPPED as u32, "CAPPED"), (NLM_F_ACK_TLVS as u32, "ACK_TLVS")];
+    const GET: [(u32, &str); 4] = [
+        (NLM_F_DUMP as u32, "DUMP"),
+        (NLM_F_ROOT as u32, "ROOT"),
+        (NLM_F_MATCH as u32, "MATCH"),
+        (0x400, "ATOMIC"),
+    ];
+    const ERROR: [(u32, &str); 2] =
+        [(NLM_F_CAPPED as u32, "CAPPED"), (NLM_F_ACK_TLVS as u32, "ACK_TLVS")];
 
     // rtnetlink numbers its types in groups of four: new, delete, get, set.
     let specific: &[(u32, &str)] = match kind {
@@ -972,8 +1029,13 @@ const U32_SELECTOR_FLAGS: &[(u32, &str)] = &[
 ];
 
 /// `VLAN_FLAG_*` names (`linux/if_vlan.h`), without the prefix.
-const VLAN_FLAGS: &[(u32, &str)] =
-    &[(0x1, "REORDER_HDR"), (0x2, "GVRP"), (0x4, "LOOSE_BINDING"), (0x8, "MVRP"), (0x10, "BRIDGE_BINDING")];
+const VLAN_FLAGS: &[(u32, &str)] = &[
+    (0x1, "REORDER_HDR"),
+    (0x2, "GVRP"),
+    (0x4, "LOOSE_BINDING"),
+    (0x8, "MVRP"),
+    (0x10, "BRIDGE_BINDING"),
+];
 
 /// Formats `ifi_change`. All bits set is printed in hex, not as every flag name plus the
 /// leftover bits.

@@ -1,8 +1,8 @@
 //! Errors, and the parser for `NLMSG_ERROR` replies with the kernel's extended ACK.
 
+use crate::attr::align;
 use crate::attr::AttrIter;
 use crate::message::{EncodeError, Header, Message, HEADER_LEN, NLM_F_ACK_TLVS, NLM_F_CAPPED};
-use crate::attr::align;
 use std::{fmt, io};
 
 /// Extended-ACK attribute types (`enum nlmsgerr_attrs` in `linux/netlink.h`).
@@ -35,7 +35,8 @@ impl Ack {
         let payload = message.payload;
         let code = i32::from_ne_bytes(payload.get(..4)?.try_into().ok()?);
         let request = Header::parse(payload.get(4..)?)?;
-        let mut ack = Ack { errno: code.checked_neg().unwrap_or(i32::MAX), request, ..Ack::default() };
+        let mut ack =
+            Ack { errno: code.checked_neg().unwrap_or(i32::MAX), request, ..Ack::default() };
         if message.header.flags & NLM_F_ACK_TLVS == 0 {
             return Some(ack);
         }
@@ -143,7 +144,9 @@ impl fmt::Display for Error {
             Error::Encode(error) => error.fmt(f),
             Error::Kernel(error) => error.fmt(f),
             Error::Malformed(what) => write!(f, "malformed netlink reply: {what}"),
-            Error::DumpInterrupted => f.write_str("netlink dump was interrupted by a concurrent change"),
+            Error::DumpInterrupted => {
+                f.write_str("netlink dump was interrupted by a concurrent change")
+            }
         }
     }
 }

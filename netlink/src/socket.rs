@@ -80,13 +80,19 @@ impl Socket {
         addr.nl_family = libc::AF_NETLINK as libc::sa_family_t;
         let mut addr_len = mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t;
         // SAFETY: addr is a valid sockaddr_nl and addr_len is its size.
-        let rc = unsafe { libc::bind(fd.as_raw_fd(), (&addr as *const libc::sockaddr_nl).cast(), addr_len) };
+        let rc = unsafe {
+            libc::bind(fd.as_raw_fd(), (&addr as *const libc::sockaddr_nl).cast(), addr_len)
+        };
         if rc != 0 {
             return Err(last_error("bind"));
         }
         // SAFETY: getsockname writes at most addr_len bytes into addr.
         let rc = unsafe {
-            libc::getsockname(fd.as_raw_fd(), (&mut addr as *mut libc::sockaddr_nl).cast(), &mut addr_len)
+            libc::getsockname(
+                fd.as_raw_fd(),
+                (&mut addr as *mut libc::sockaddr_nl).cast(),
+                &mut addr_len,
+            )
         };
         if rc != 0 {
             return Err(last_error("getsockname"));
@@ -159,7 +165,8 @@ impl Socket {
         loop {
             // SAFETY: sockaddr_nl and msghdr are plain data, so all-zero values are valid.
             let mut from: libc::sockaddr_nl = unsafe { mem::zeroed() };
-            let mut iov = libc::iovec { iov_base: self.buf.as_mut_ptr().cast(), iov_len: self.buf.len() };
+            let mut iov =
+                libc::iovec { iov_base: self.buf.as_mut_ptr().cast(), iov_len: self.buf.len() };
             // SAFETY: as above.
             let mut header: libc::msghdr = unsafe { mem::zeroed() };
             header.msg_name = (&mut from as *mut libc::sockaddr_nl).cast();
@@ -199,7 +206,9 @@ impl Socket {
             let mut messages = MessageIter::new(bytes);
             for message in messages.by_ref() {
                 if message.header.kind == NLMSG_ERROR && message.header.port == port {
-                    found = Some(Ack::parse(&message).ok_or(Error::Malformed("truncated error message"))?);
+                    found = Some(
+                        Ack::parse(&message).ok_or(Error::Malformed("truncated error message"))?,
+                    );
                     break;
                 }
             }
@@ -258,7 +267,11 @@ impl Socket {
 
     /// Like [`Socket::request`], and passes every reply that comes before the ACK to
     /// `on_reply` (a `RTM_GETLINK` by name returns one `RTM_NEWLINK` message, say).
-    pub fn request_with<F>(&mut self, msg: &mut MessageBuilder, mut on_reply: F) -> Result<(), Error>
+    pub fn request_with<F>(
+        &mut self,
+        msg: &mut MessageBuilder,
+        mut on_reply: F,
+    ) -> Result<(), Error>
     where
         F: FnMut(&Message<'_>) -> Result<(), Error>,
     {
@@ -300,9 +313,12 @@ impl Socket {
                 }
                 match message.header.kind {
                     NLMSG_NOOP => {}
-                    NLMSG_OVERRUN => return Err(Error::Malformed("the kernel reported an overrun")),
+                    NLMSG_OVERRUN => {
+                        return Err(Error::Malformed("the kernel reported an overrun"))
+                    }
                     NLMSG_ERROR => {
-                        let ack = Ack::parse(&message).ok_or(Error::Malformed("truncated error message"))?;
+                        let ack = Ack::parse(&message)
+                            .ok_or(Error::Malformed("truncated error message"))?;
                         if ack.errno != 0 {
                             return Err(Error::Kernel(KernelError::from(ack)));
                         }
@@ -312,9 +328,15 @@ impl Socket {
                     }
                     NLMSG_DONE if dump => {
                         // The payload of NLMSG_DONE contains an error code for failed dumps.
-                        let code = message.payload.get(..4).map(|b| i32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
+                        let code = message
+                            .payload
+                            .get(..4)
+                            .map(|b| i32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
                         if let Some(code) = code.filter(|&code| code < 0) {
-                            let ack = Ack { errno: code.checked_neg().unwrap_or(i32::MAX), ..Ack::default() };
+                            let ack = Ack {
+                                errno: code.checked_neg().unwrap_or(i32::MAX),
+                                ..Ack::default()
+                            };
                             return Err(Error::Kernel(KernelError::from(ack)));
                         }
                         return if interrupted { Err(Error::DumpInterrupted) } else { Ok(()) };

@@ -386,7 +386,8 @@ impl QdiscInfo {
     pub fn parse(message: &Message<'_>) -> Option<QdiscInfo> {
         let header = TcMsg::parse(message.payload)?;
         let attrs = message.payload.get(TCMSG_LEN..)?;
-        let kind = AttrIter::find(attrs, TCA_KIND).and_then(|attr| attr.as_str()).unwrap_or_default();
+        let kind =
+            AttrIter::find(attrs, TCA_KIND).and_then(|attr| attr.as_str()).unwrap_or_default();
         Some(QdiscInfo {
             ifindex: header.ifindex,
             handle: header.handle,
@@ -497,7 +498,13 @@ mod tests {
 
     #[test]
     fn mirred_round_trips() {
-        let mirred = TcMirred { index: 7, action: TC_ACT_PIPE, eaction: TCA_EGRESS_MIRROR, ifindex: 9, ..TcMirred::default() };
+        let mirred = TcMirred {
+            index: 7,
+            action: TC_ACT_PIPE,
+            eaction: TCA_EGRESS_MIRROR,
+            ifindex: 9,
+            ..TcMirred::default()
+        };
         assert_eq!(TcMirred::parse(&mirred.to_bytes()), Some(mirred));
         assert_eq!(TcMirred::parse(&mirred.to_bytes()[..TC_MIRRED_LEN - 1]), None);
     }

@@ -139,8 +139,17 @@ const FILTER_INGRESS: [u8; 140] = [
         0, 0, 0, 0,  0, 0, 0, 0,                                //          off 0, offmask 0
 ];
 
-const GOLDENS: [&[u8]; 9] =
-    [&VETH, &LINK_UP, &ADDR_V4, &ADDR_V6, &VXLAN_GROUP, &MACVLAN_BRIDGE, &VLAN_PROTOCOL, &QDISC_ADD, &FILTER_INGRESS];
+const GOLDENS: [&[u8]; 9] = [
+    &VETH,
+    &LINK_UP,
+    &ADDR_V4,
+    &ADDR_V6,
+    &VXLAN_GROUP,
+    &MACVLAN_BRIDGE,
+    &VLAN_PROTOCOL,
+    &QDISC_ADD,
+    &FILTER_INGRESS,
+];
 
 /// Asserts that `text` has a line equal to `expected` once leading spaces are removed.
 fn assert_line(text: &str, expected: &str) {
@@ -199,7 +208,10 @@ fn veth_request_shows_both_ends() {
     assert_indented_line(&text, "  IFLA_IFNAME \"a2\"");
     assert_indented_line(&text, "    IFLA_INFO_KIND \"veth\"");
     assert_indented_line(&text, "      VETH_INFO_PEER {");
-    assert_indented_line(&text, "        ifinfomsg family AF_UNSPEC type 0 index 0 flags 0 change 0");
+    assert_indented_line(
+        &text,
+        "        ifinfomsg family AF_UNSPEC type 0 index 0 flags 0 change 0",
+    );
     assert_indented_line(&text, "        IFLA_NET_NS_FD 5");
     assert_indented_line(&text, "        IFLA_ADDRESS 02:00:00:00:00:02");
     assert_indented_line(&text, "        IFLA_IFNAME \"b2\"");
@@ -216,12 +228,18 @@ fn link_up_shows_interface_flags() {
 #[test]
 fn address_requests_show_addresses() {
     let text = format("sent", &ADDR_V4);
-    assert_line(&text, "ifaddrmsg family AF_INET prefixlen 24 flags 0 scope RT_SCOPE_UNIVERSE index 2");
+    assert_line(
+        &text,
+        "ifaddrmsg family AF_INET prefixlen 24 flags 0 scope RT_SCOPE_UNIVERSE index 2",
+    );
     assert_line(&text, "IFA_LOCAL 10.0.0.1");
     assert_line(&text, "IFA_ADDRESS 10.0.0.1");
 
     let text = format("sent", &ADDR_V6);
-    assert_line(&text, "ifaddrmsg family AF_INET6 prefixlen 64 flags NODAD scope RT_SCOPE_UNIVERSE index 2");
+    assert_line(
+        &text,
+        "ifaddrmsg family AF_INET6 prefixlen 64 flags NODAD scope RT_SCOPE_UNIVERSE index 2",
+    );
     assert_line(&text, "IFA_LOCAL fd00::1");
     assert_line(&text, "IFA_ADDRESS fd00::1");
 }
@@ -249,8 +267,14 @@ fn link_kind_data_is_named() {
 #[test]
 fn tc_requests_show_handles_and_actions() {
     let text = format("sent", &QDISC_ADD);
-    assert!(text.starts_with("koko: netlink sent: RTM_NEWQDISC len 48 flags REQUEST|ACK|EXCL|CREATE"), "{text}");
-    assert_line(&text, "tcmsg family AF_UNSPEC ifindex 3 handle ffff:0 parent ffff:fff1 (ingress) info 0");
+    assert!(
+        text.starts_with("koko: netlink sent: RTM_NEWQDISC len 48 flags REQUEST|ACK|EXCL|CREATE"),
+        "{text}"
+    );
+    assert_line(
+        &text,
+        "tcmsg family AF_UNSPEC ifindex 3 handle ffff:0 parent ffff:fff1 (ingress) info 0",
+    );
     assert_line(&text, "TCA_KIND \"clsact\"");
 
     let text = format("sent", &FILTER_INGRESS);
@@ -286,7 +310,10 @@ fn link_reply_summarizes_blobs() {
     let text = format("received", &message(16, 0, 9, &body));
 
     assert!(text.starts_with("koko: netlink received: RTM_NEWLINK len "), "{text}");
-    assert_line(&text, "ifinfomsg family AF_UNSPEC type ARPHRD_ETHER index 7 flags UP|BROADCAST|LOWER_UP change 0");
+    assert_line(
+        &text,
+        "ifinfomsg family AF_UNSPEC type ARPHRD_ETHER index 7 flags UP|BROADCAST|LOWER_UP change 0",
+    );
     assert_line(&text, "IFLA_IFNAME \"eth0\"");
     assert_line(&text, "IFLA_OPERSTATE UP");
     assert_line(&text, "IFLA_STATS64 len 200");
@@ -299,10 +326,18 @@ fn link_reply_summarizes_blobs() {
 #[test]
 fn dump_request_and_done_are_named() {
     let text = format("sent", &message(18, 0x301, 5, &ifinfomsg(0, 0, 0)));
-    assert!(text.starts_with("koko: netlink sent: RTM_GETLINK len 32 flags REQUEST|DUMP seq 5 port 4321\n"), "{text}");
+    assert!(
+        text.starts_with(
+            "koko: netlink sent: RTM_GETLINK len 32 flags REQUEST|DUMP seq 5 port 4321\n"
+        ),
+        "{text}"
+    );
 
     let text = format("received", &message(3, 0x2, 5, &0i32.to_ne_bytes()));
-    assert!(text.starts_with("koko: netlink received: NLMSG_DONE len 20 flags MULTI seq 5"), "{text}");
+    assert!(
+        text.starts_with("koko: netlink received: NLMSG_DONE len 20 flags MULTI seq 5"),
+        "{text}"
+    );
     assert_line(&text, "status 0");
 }
 
@@ -320,9 +355,15 @@ fn error_shows_errno_request_and_extended_ack() {
     let tlvs = [attr(1, b"boom\0"), attr(2, &20u32.to_ne_bytes())].concat();
     // Not capped: the whole request is echoed and decoded under the request line.
     let text = format("received", &error_reply(0x200, -17, &LINK_UP, &tlvs));
-    assert!(text.starts_with("koko: netlink received: NLMSG_ERROR len 72 flags ACK_TLVS seq"), "{text}");
+    assert!(
+        text.starts_with("koko: netlink received: NLMSG_ERROR len 72 flags ACK_TLVS seq"),
+        "{text}"
+    );
     assert_indented_line(&text, "  error -17 EEXIST (File exists)");
-    assert_indented_line(&text, "  request RTM_NEWLINK len 32 flags REQUEST|ACK seq 1796419466 port 0");
+    assert_indented_line(
+        &text,
+        "  request RTM_NEWLINK len 32 flags REQUEST|ACK seq 1796419466 port 0",
+    );
     assert_indented_line(&text, "    ifinfomsg family AF_UNSPEC type 0 index 2 flags UP change UP");
     assert_indented_line(&text, "  NLMSGERR_ATTR_MSG \"boom\"");
     assert_indented_line(&text, "  NLMSGERR_ATTR_OFFS 20");
@@ -367,7 +408,10 @@ fn several_messages_and_malformed_tail() {
     assert_eq!(headers.len(), 3, "{text}");
     assert!(headers[0].contains("RTM_NEWLINK"), "{text}");
     assert!(headers[1].contains("RTM_NEWADDR"), "{text}");
-    assert_eq!(headers[2], "koko: netlink received: malformed message at byte 72 of 77: ff ff ff ff ff");
+    assert_eq!(
+        headers[2],
+        "koko: netlink received: malformed message at byte 72 of 77: ff ff ff ff ff"
+    );
 }
 
 #[test]
@@ -410,11 +454,26 @@ fn truncated_goldens_do_not_panic() {
 fn mutated_goldens_do_not_panic() {
     for golden in GOLDENS {
         for at in 0..golden.len() {
-            for value in [0, 1, 3, 4, 5, 0x7f, 0x80, 0xfe, 0xff, golden[at] ^ 0x80, golden[at].wrapping_add(4)] {
+            for value in [
+                0,
+                1,
+                3,
+                4,
+                5,
+                0x7f,
+                0x80,
+                0xfe,
+                0xff,
+                golden[at] ^ 0x80,
+                golden[at].wrapping_add(4),
+            ] {
                 let mut bytes = golden.to_vec();
                 bytes[at] = value;
                 let text = format("received", &bytes);
-                assert!(text.starts_with("koko: netlink received: "), "byte {at} = {value:#x}:\n{text}");
+                assert!(
+                    text.starts_with("koko: netlink received: "),
+                    "byte {at} = {value:#x}:\n{text}"
+                );
             }
         }
     }

@@ -180,10 +180,9 @@ fn addresses_match_iproute2() {
 
 #[test]
 fn address_goldens_parse() {
-    for (bytes, family, prefix, flags, text) in [
-        (&ADDR_V4[..], 2, 24, 0, "10.0.0.1"),
-        (&ADDR_V6[..], 10, 64, IFA_F_NODAD, "fd00::1"),
-    ] {
+    for (bytes, family, prefix, flags, text) in
+        [(&ADDR_V4[..], 2, 24, 0, "10.0.0.1"), (&ADDR_V6[..], 10, 64, IFA_F_NODAD, "fd00::1")]
+    {
         let message = MessageIter::new(bytes).next().unwrap();
         let header = IfAddrMsg::parse(message.payload).unwrap();
         assert_eq!(header.family, family);

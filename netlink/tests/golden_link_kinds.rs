@@ -147,8 +147,14 @@ fn vxlan_ipv4_golden_parses() {
     assert_eq!(data_attr(&parsed, vxlan::IFLA_VXLAN_PORT_RANGE).payload, [0x03, 0xe8, 0x07, 0xd0]);
     assert_eq!(data_attr(&parsed, vxlan::IFLA_VXLAN_UDP_CSUM).as_u8(), Some(1));
     assert_eq!(data_attr(&parsed, vxlan::IFLA_VXLAN_ID).as_u32(), Some(42));
-    assert_eq!(ip(data_attr(&parsed, vxlan::IFLA_VXLAN_LOCAL)), "192.0.2.1".parse::<IpAddr>().unwrap());
-    assert_eq!(ip(data_attr(&parsed, vxlan::IFLA_VXLAN_GROUP)), "192.0.2.2".parse::<IpAddr>().unwrap());
+    assert_eq!(
+        ip(data_attr(&parsed, vxlan::IFLA_VXLAN_LOCAL)),
+        "192.0.2.1".parse::<IpAddr>().unwrap()
+    );
+    assert_eq!(
+        ip(data_attr(&parsed, vxlan::IFLA_VXLAN_GROUP)),
+        "192.0.2.2".parse::<IpAddr>().unwrap()
+    );
     assert_eq!(data_attr(&parsed, vxlan::IFLA_VXLAN_LEARNING).as_u8(), Some(0));
     assert_eq!(be16(data_attr(&parsed, vxlan::IFLA_VXLAN_PORT)), 4789);
 }
@@ -204,8 +210,14 @@ fn vxlan_ipv6_golden_parses() {
         ]
     );
     assert_eq!(data_attr(&parsed, vxlan::IFLA_VXLAN_ID).as_u32(), Some(43));
-    assert_eq!(ip(data_attr(&parsed, vxlan::IFLA_VXLAN_LOCAL6)), "2001:db8::1".parse::<IpAddr>().unwrap());
-    assert_eq!(ip(data_attr(&parsed, vxlan::IFLA_VXLAN_GROUP6)), "2001:db8::2".parse::<IpAddr>().unwrap());
+    assert_eq!(
+        ip(data_attr(&parsed, vxlan::IFLA_VXLAN_LOCAL6)),
+        "2001:db8::1".parse::<IpAddr>().unwrap()
+    );
+    assert_eq!(
+        ip(data_attr(&parsed, vxlan::IFLA_VXLAN_GROUP6)),
+        "2001:db8::2".parse::<IpAddr>().unwrap()
+    );
     assert_eq!(data_attr(&parsed, vxlan::IFLA_VXLAN_LEARNING).as_u8(), Some(1));
     assert_eq!(be16(data_attr(&parsed, vxlan::IFLA_VXLAN_PORT)), 4789);
 }
@@ -367,7 +379,8 @@ const MACVLAN_MODES: [(&[u8], &str, u32); 5] = [
 #[test]
 fn macvlan_modes_match_iproute2() {
     for (golden, name, mode) in MACVLAN_MODES {
-        let settings = LinkSettings { netns_fd: Some(4), parent_index: Some(3), ..LinkSettings::named(name) };
+        let settings =
+            LinkSettings { netns_fd: Some(4), parent_index: Some(3), ..LinkSettings::named(name) };
         let bytes = emit(macvlan::create(&settings, Some(mode)).unwrap());
         assert_eq!(bytes, golden, "macvlan {name}");
     }
@@ -382,7 +395,11 @@ fn macvlan_goldens_parse() {
         assert_eq!(top_u32(&parsed, link::IFLA_LINK), Some(3), "macvlan {name}");
         assert_eq!(top_u32(&parsed, link::IFLA_NET_NS_FD), Some(4), "macvlan {name}");
         assert_eq!(data_kinds(&parsed), [macvlan::IFLA_MACVLAN_MODE], "macvlan {name}");
-        assert_eq!(data_attr(&parsed, macvlan::IFLA_MACVLAN_MODE).as_u32(), Some(mode), "macvlan {name}");
+        assert_eq!(
+            data_attr(&parsed, macvlan::IFLA_MACVLAN_MODE).as_u32(),
+            Some(mode),
+            "macvlan {name}"
+        );
     }
 }
 
@@ -400,7 +417,8 @@ const MACVLAN_DEFAULT: [u8; 72] = [
 
 #[test]
 fn macvlan_default_mode_matches_iproute2() {
-    let settings = LinkSettings { netns_fd: Some(4), parent_index: Some(3), ..LinkSettings::named("mvd") };
+    let settings =
+        LinkSettings { netns_fd: Some(4), parent_index: Some(3), ..LinkSettings::named("mvd") };
     assert_eq!(emit(macvlan::create(&settings, None).unwrap()), MACVLAN_DEFAULT);
 
     let parsed = parse(&MACVLAN_DEFAULT);
@@ -440,7 +458,10 @@ fn macvlan_with_mtu_and_mac_matches_iproute2() {
 
     let parsed = parse(&MACVLAN_MTU_MAC);
     assert_eq!(top_u32(&parsed, link::IFLA_MTU), Some(1400));
-    assert_eq!(AttrIter::find(parsed.attrs, link::IFLA_ADDRESS).unwrap().payload, [2, 0, 0, 0, 0, 5]);
+    assert_eq!(
+        AttrIter::find(parsed.attrs, link::IFLA_ADDRESS).unwrap().payload,
+        [2, 0, 0, 0, 0, 5]
+    );
     assert_eq!(top_u32(&parsed, link::IFLA_LINK), Some(3));
 }
 
@@ -461,7 +482,8 @@ const VLAN_100: [u8; 84] = [
 
 #[test]
 fn vlan_matches_iproute2() {
-    let settings = LinkSettings { netns_fd: Some(4), parent_index: Some(3), ..LinkSettings::named("v100") };
+    let settings =
+        LinkSettings { netns_fd: Some(4), parent_index: Some(3), ..LinkSettings::named("v100") };
     assert_eq!(emit(vlan::create(&settings, 100).unwrap()), VLAN_100);
 }
 

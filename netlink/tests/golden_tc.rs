@@ -144,7 +144,8 @@ const FILTER_EGRESS: [u8; 140] = [
 
 #[test]
 fn ingress_mirror_filter_matches_tc() {
-    let msg = tc::add_mirror_filter(SOURCE, Direction::Ingress, PRIO, Some(0x8000_0800), TARGET).unwrap();
+    let msg =
+        tc::add_mirror_filter(SOURCE, Direction::Ingress, PRIO, Some(0x8000_0800), TARGET).unwrap();
     assert_eq!(emit(msg, SEQ_ADD), FILTER_INGRESS);
 }
 
@@ -156,10 +157,9 @@ fn egress_mirror_filter_matches_tc() {
 
 #[test]
 fn mirror_filter_goldens_parse() {
-    for (bytes, direction, handle) in [
-        (&FILTER_INGRESS, Direction::Ingress, 0x8000_0800),
-        (&FILTER_EGRESS, Direction::Egress, 0),
-    ] {
+    for (bytes, direction, handle) in
+        [(&FILTER_INGRESS, Direction::Ingress, 0x8000_0800), (&FILTER_EGRESS, Direction::Egress, 0)]
+    {
         let message = MessageIter::new(bytes).next().unwrap();
         assert_eq!(message.header.kind, tc::RTM_NEWTFILTER);
         assert_eq!(message.header.len as usize, bytes.len());
@@ -222,7 +222,9 @@ fn filter_delete_matches_tc() {
 
 #[test]
 fn filter_delete_goldens_parse() {
-    for (bytes, direction) in [(&FILTER_DEL_INGRESS, Direction::Ingress), (&FILTER_DEL_EGRESS, Direction::Egress)] {
+    for (bytes, direction) in
+        [(&FILTER_DEL_INGRESS, Direction::Ingress), (&FILTER_DEL_EGRESS, Direction::Egress)]
+    {
         let header = tcmsg_of(bytes);
         assert_eq!(header.ifindex, SOURCE);
         assert_eq!(header.handle, 0);
@@ -349,7 +351,8 @@ const FILTER_DUMP_REPLY: [u8; 732] = [
 #[test]
 fn filter_dump_reply_parses() {
     let mut messages = MessageIter::new(&FILTER_DUMP_REPLY);
-    let filters: Vec<FilterInfo> = messages.by_ref().map(|message| FilterInfo::parse(&message).unwrap()).collect();
+    let filters: Vec<FilterInfo> =
+        messages.by_ref().map(|message| FilterInfo::parse(&message).unwrap()).collect();
     assert!(!messages.malformed());
     let handles: Vec<u32> = filters.iter().map(|filter| filter.handle).collect();
     assert_eq!(handles, [0, 0x8010_0000, 0x8010_0800, 0x8000_0000, 0x8000_0800]);
@@ -413,7 +416,8 @@ const QDISC_DUMP_REPLY: [u8; 300] = [
 #[test]
 fn qdisc_dump_reply_parses() {
     let mut messages = MessageIter::new(&QDISC_DUMP_REPLY);
-    let qdiscs: Vec<QdiscInfo> = messages.by_ref().map(|message| QdiscInfo::parse(&message).unwrap()).collect();
+    let qdiscs: Vec<QdiscInfo> =
+        messages.by_ref().map(|message| QdiscInfo::parse(&message).unwrap()).collect();
     assert!(!messages.malformed());
     assert_eq!(qdiscs.len(), 2);
 
@@ -491,7 +495,8 @@ fn parsers_survive_mutated_bytes() {
                     parse_all(&message);
                 }
                 // Parsers also see payloads that the message iterator would reject.
-                let message = Message { header: Header::default(), payload: bytes.get(16..).unwrap_or(&[]) };
+                let message =
+                    Message { header: Header::default(), payload: bytes.get(16..).unwrap_or(&[]) };
                 parse_all(&message);
             }
         }

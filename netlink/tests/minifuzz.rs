@@ -256,8 +256,14 @@ fn random_request(rng: &mut Rng) -> Request {
             };
             Request::Vxlan { settings: random_settings(rng), vxlan }
         }
-        3 => Request::Macvlan { settings: random_settings(rng), mode: rng.option(Rng::boundary_u32) },
-        4 => Request::Vlan { settings: random_settings(rng), vid: rng.u16(), protocol: rng.option(Rng::u16) },
+        3 => {
+            Request::Macvlan { settings: random_settings(rng), mode: rng.option(Rng::boundary_u32) }
+        }
+        4 => Request::Vlan {
+            settings: random_settings(rng),
+            vid: rng.u16(),
+            protocol: rng.option(Rng::u16),
+        },
         5 => Request::AddressAdd {
             index: rng.boundary_u32(),
             addr: random_address(rng),
@@ -265,9 +271,17 @@ fn random_request(rng: &mut Rng) -> Request {
             flags: rng.boundary_u32(),
         },
         6 => Request::AddressDump { family: rng.next() as u8, index: rng.boundary_u32() },
-        7 => Request::SetFlags { link: random_link(rng), flags: rng.boundary_u32(), change: rng.boundary_u32() },
+        7 => Request::SetFlags {
+            link: random_link(rng),
+            flags: rng.boundary_u32(),
+            change: rng.boundary_u32(),
+        },
         8 => Request::SetGroup { link: random_link(rng), group: rng.boundary_u32() },
-        9 => Request::SetGroupFlags { group: rng.boundary_u32(), flags: rng.boundary_u32(), change: rng.boundary_u32() },
+        9 => Request::SetGroupFlags {
+            group: rng.boundary_u32(),
+            flags: rng.boundary_u32(),
+            change: rng.boundary_u32(),
+        },
         10 => Request::Delete { link: random_link(rng) },
         11 => Request::DeleteGroup { group: rng.boundary_u32() },
         12 => {
@@ -292,7 +306,10 @@ fn random_request(rng: &mut Rng) -> Request {
                 direction: random_direction(rng),
                 prio: rng.u16(),
             },
-            3 => Request::DumpFilters { ifindex: rng.boundary_u32() as i32, parent: rng.boundary_u32() },
+            3 => Request::DumpFilters {
+                ifindex: rng.boundary_u32() as i32,
+                parent: rng.boundary_u32(),
+            },
             _ => Request::DumpQdiscs { ifindex: rng.boundary_u32() as i32 },
         },
         _ => Request::Builder { kind: rng.u16(), flags: rng.u16(), ops: random_ops(rng) },

@@ -2,7 +2,7 @@
 //! named, bring the created links up and return them to group 0, or, for `--atomic`,
 //! undo everything.
 
-use super::namespaces::{dump_links, NsId, Namespaces};
+use super::namespaces::{dump_links, Namespaces, NsId};
 use crate::error::{Error, Result};
 use crate::netns::Netns;
 use koko_netlink::addr::{self, AddressInfo, IFA_F_DADFAILED, IFA_F_TENTATIVE};
@@ -38,14 +38,20 @@ impl Failures {
         match self.first {
             None => Ok(()),
             Some(error) if self.more == 0 => Err(error),
-            Some(error) => Err(error.with_note(format_args!("{} more namespaces failed the same step", self.more))),
+            Some(error) => {
+                Err(error
+                    .with_note(format_args!("{} more namespaces failed the same step", self.more)))
+            }
         }
     }
 }
 
 /// Sends a group request; a group with no links left (`ENODEV`) is no error, because a
 /// veth peer goes away with its other end.
-fn request_group(socket: &mut Socket, request: Result<MessageBuilder, koko_netlink::EncodeError>) -> Result<(), koko_netlink::Error> {
+fn request_group(
+    socket: &mut Socket,
+    request: Result<MessageBuilder, koko_netlink::EncodeError>,
+) -> Result<(), koko_netlink::Error> {
     let mut request = request?;
     match socket.request(&mut request) {
         Err(error) if error.errno() == Some(libc::ENODEV) => Ok(()),
@@ -73,7 +79,10 @@ pub fn flush_deletes(spaces: &mut Namespaces) -> Result<()> {
                 record.pending_delete = false;
                 record.moved.clear();
             }
-            Err(error) => failures.add(Error::netlink(format_args!("delete the links marked for deletion in {netns}"), &error)),
+            Err(error) => failures.add(Error::netlink(
+                format_args!("delete the links marked for deletion in {netns}"),
+                &error,
+            )),
         }
     }
     failures.into_result()
@@ -161,8 +170,9 @@ fn up_one_by_one(spaces: &mut Namespaces, id: NsId) -> Result<Vec<(i32, String)>
 
     let mut requests = Vec::with_capacity(members.len());
     for (index, name) in &members {
-        let request = link::set_flags(LinkRef::Index(*index), IFF_UP, IFF_UP)
-            .map_err(|e| Error::new(format!("failed to encode bringing up link \"{name}\": {e}")))?;
+        let request = link::set_flags(LinkRef::Index(*index), IFF_UP, IFF_UP).map_err(|e| {
+            Error::new(format!("failed to encode bringing up link \"{name}\": {e}"))
+        })?;
         requests.push(request);
     }
     if let Err((position, error)) = socket.request_all(&mut requests) {
@@ -187,13 +197,17 @@ fn members_of(socket: &mut Socket, netns: &Netns, group: u32) -> Result<Vec<(i32
 fn reset_groups(socket: &mut Socket, netns: &Netns, members: &[(i32, String)]) -> Result<()> {
     let mut requests = Vec::with_capacity(members.len());
     for (index, name) in members {
-        let request = link::set_group(LinkRef::Index(*index), 0)
-            .map_err(|e| Error::new(format!("failed to encode the group change of link \"{name}\": {e}")))?;
+        let request = link::set_group(LinkRef::Index(*index), 0).map_err(|e| {
+            Error::new(format!("failed to encode the group change of link \"{name}\": {e}"))
+        })?;
         requests.push(request);
     }
     if let Err((position, error)) = socket.request_all(&mut requests) {
         let name = members.get(position).map_or("", |(_, name)| name.as_str());
-        return Err(Error::netlink(format_args!("return link \"{name}\" in {netns} to interface group 0"), &error));
+        return Err(Error::netlink(
+            format_args!("return link \"{name}\" in {netns} to interface group 0"),
+            &error,
+        ));
     }
     Ok(())
 }
@@ -203,7 +217,11 @@ fn reset_groups(socket: &mut Socket, netns: &Netns, members: &[(i32, String)]) -
 /// `members`, and the error names it.
 // NOTE: the error cannot name the file line of that link: a bulk run keeps no per-link
 // record, so that its memory does not grow with the file.
-fn wait_for_dad(socket: &mut Socket, netns: &Netns, members: &mut Vec<(i32, String)>) -> Result<()> {
+fn wait_for_dad(
+    socket: &mut Socket,
+    netns: &Netns,
+    members: &mut Vec<(i32, String)>,
+) -> Result<()> {
     let deadline = Instant::now() + DAD_TIMEOUT;
     let mut failed: Option<(i32, String, std::net::IpAddr)> = None;
     loop {
@@ -214,7 +232,8 @@ fn wait_for_dad(socket: &mut Socket, netns: &Netns, members: &mut Vec<(i32, Stri
             if info.scope != SCOPE_UNIVERSE {
                 return Ok(());
             }
-            let Ok(at) = members.binary_search_by_key(&(info.index as i32), |(index, _)| *index) else {
+            let Ok(at) = members.binary_search_by_key(&(info.index as i32), |(index, _)| *index)
+            else {
                 return Ok(());
             };
             if info.flags & IFA_F_DADFAILED != 0 && failed.is_none() {
@@ -228,7 +247,9 @@ fn wait_for_dad(socket: &mut Socket, netns: &Netns, members: &mut Vec<(i32, Stri
         });
         match outcome {
             Ok(()) | Err(koko_netlink::Error::DumpInterrupted) => {}
-            Err(e) => return Err(Error::netlink(format_args!("list the IPv6 addresses in {netns}"), &e)),
+            Err(e) => {
+                return Err(Error::netlink(format_args!("list the IPv6 addresses in {netns}"), &e))
+            }
         }
         if let Some((index, name, addr)) = failed {
             members.retain(|(member, _)| *member != index);
@@ -240,7 +261,9 @@ fn wait_for_dad(socket: &mut Socket, netns: &Netns, members: &mut Vec<(i32, Stri
                 .and_then(|mut request| socket.request(&mut request));
             return Err(match removed {
                 Ok(()) => error.with_note(format_args!("link \"{name}\" was removed again")),
-                Err(e) => error.with_note(format_args!("removing link \"{name}\" also failed: {e}")),
+                Err(e) => {
+                    error.with_note(format_args!("removing link \"{name}\" also failed: {e}"))
+                }
             });
         }
         if !pending {
@@ -277,7 +300,8 @@ pub fn roll_back(spaces: &mut Namespaces) -> Result<()> {
             let (socket, netns) = spaces.socket_and_netns(id);
             match request_group(socket, link::delete_group(group)) {
                 Ok(()) => spaces.record(id).created = false,
-                Err(e) => failures.add(Error::netlink(format_args!("remove the new links from {netns}"), &e)),
+                Err(e) => failures
+                    .add(Error::netlink(format_args!("remove the new links from {netns}"), &e)),
             }
         }
         if pending_delete {
@@ -303,14 +327,21 @@ fn restore_groups(spaces: &mut Namespaces, id: NsId) -> Result<()> {
     })?;
     let mut requests = Vec::with_capacity(members.len());
     for (index, name) in &members {
-        let previous = moved.iter().find(|(moved_index, _)| moved_index == index).map_or(0, |(_, group)| *group);
-        let request = link::set_group(LinkRef::Index(*index), previous)
-            .map_err(|e| Error::new(format!("failed to encode the group change of link \"{name}\": {e}")))?;
+        let previous = moved
+            .iter()
+            .find(|(moved_index, _)| moved_index == index)
+            .map_or(0, |(_, group)| *group);
+        let request = link::set_group(LinkRef::Index(*index), previous).map_err(|e| {
+            Error::new(format!("failed to encode the group change of link \"{name}\": {e}"))
+        })?;
         requests.push(request);
     }
     if let Err((position, error)) = socket.request_all(&mut requests) {
         let name = members.get(position).map_or("", |(_, name)| name.as_str());
-        return Err(Error::netlink(format_args!("restore the interface group of link \"{name}\" in {netns}"), &error));
+        return Err(Error::netlink(
+            format_args!("restore the interface group of link \"{name}\" in {netns}"),
+            &error,
+        ));
     }
     spaces.record(id).pending_delete = false;
     Ok(())

@@ -3,7 +3,7 @@
 //! namespaces as they were.
 
 use super::finish::flush_deletes;
-use super::namespaces::{NsId, Namespaces};
+use super::namespaces::{Namespaces, NsId};
 use crate::error::{Error, Result};
 use crate::exec;
 use crate::ops::find_link;
@@ -21,7 +21,13 @@ pub struct Counts {
 
 /// Runs one line. In `atomic` runs, links made by the one-by-one path join the
 /// namespace's create group, so that a later failure can remove them with the rest.
-pub fn run_line(spaces: &mut Namespaces, plan: &Plan, options: &Options, atomic: bool, counts: &mut Counts) -> Result<()> {
+pub fn run_line(
+    spaces: &mut Namespaces,
+    plan: &Plan,
+    options: &Options,
+    atomic: bool,
+    counts: &mut Counts,
+) -> Result<()> {
     match &plan.action {
         Action::Veth { a, b } if a.mirror.is_none() && b.mirror.is_none() => {
             create_veth(spaces, a, b, options, atomic)?;
@@ -52,7 +58,13 @@ pub fn run_line(spaces: &mut Namespaces, plan: &Plan, options: &Options, atomic:
 /// Creates a veth pair down, in each namespace's create group and with interface indexes
 /// picked by koko, then adds the addresses of both ends. The ends come up at the end of
 /// the run, all of a namespace's links with one request.
-fn create_veth(spaces: &mut Namespaces, a: &Endpoint, b: &Endpoint, options: &Options, atomic: bool) -> Result<()> {
+fn create_veth(
+    spaces: &mut Namespaces,
+    a: &Endpoint,
+    b: &Endpoint,
+    options: &Options,
+    atomic: bool,
+) -> Result<()> {
     let id_a = spaces.open(&a.namespace, options.wait)?;
     let id_b = spaces.open(&b.namespace, options.wait)?;
     spaces.reopen(id_a)?;
@@ -74,7 +86,8 @@ fn create_veth(spaces: &mut Namespaces, a: &Endpoint, b: &Endpoint, options: &Op
             "create veth pair \"{}\" in {} and \"{}\" in {}",
             a.link, a.namespace, b.link, b.namespace
         );
-        let mut request = veth::create_pair(&end, &peer).map_err(|e| Error::new(format!("failed to encode {what}: {e}")))?;
+        let mut request = veth::create_pair(&end, &peer)
+            .map_err(|e| Error::new(format!("failed to encode {what}: {e}")))?;
         let error = match spaces.socket(id_a).request(&mut request) {
             Ok(()) => break (index_a, index_b),
             Err(error) => error,
@@ -83,13 +96,17 @@ fn create_veth(spaces: &mut Namespaces, a: &Endpoint, b: &Endpoint, options: &Op
             // A link that koko did not create through this path took an index koko
             // picked: list the indexes again. The kernel reports that as EBUSY or, when
             // neither name is taken, as EEXIST.
-            Some(libc::EBUSY | libc::EEXIST) if !refreshed && !names_taken(spaces, (id_a, a), (id_b, b)) => {
+            Some(libc::EBUSY | libc::EEXIST)
+                if !refreshed && !names_taken(spaces, (id_a, a), (id_b, b)) =>
+            {
                 refreshed = true;
                 spaces.refresh_next_index(id_a)?;
                 spaces.refresh_next_index(id_b)?;
             }
             // An earlier delete line may still hold the name until its group is deleted.
-            Some(libc::EEXIST) if !flushed && held_by_delete(spaces, atomic, (id_a, a), (id_b, b)) => {
+            Some(libc::EEXIST)
+                if !flushed && held_by_delete(spaces, atomic, (id_a, a), (id_b, b)) =>
+            {
                 flushed = true;
                 flush_deletes(spaces)?;
                 spaces.reopen(id_a)?;
@@ -107,8 +124,9 @@ fn create_veth(spaces: &mut Namespaces, a: &Endpoint, b: &Endpoint, options: &Op
     let added = add_addresses(spaces, id_a, a, index_a, options)
         .and_then(|()| add_addresses(spaces, id_b, b, index_b, options));
     if let Err(error) = added {
-        let mut request = link::delete(LinkRef::Index(index_a))
-            .map_err(|e| Error::new(format!("failed to encode the deletion of link \"{}\": {e}", a.link)))?;
+        let mut request = link::delete(LinkRef::Index(index_a)).map_err(|e| {
+            Error::new(format!("failed to encode the deletion of link \"{}\": {e}", a.link))
+        })?;
         if let Err(rollback) = spaces.socket(id_a).request(&mut request) {
             return Err(error.with_note(format_args!(
                 "removing link \"{}\" from {} also failed: {rollback}",
@@ -121,7 +139,11 @@ fn create_veth(spaces: &mut Namespaces, a: &Endpoint, b: &Endpoint, options: &Op
 }
 
 /// Returns whether either name of the new pair exists, or cannot be checked.
-fn names_taken(spaces: &mut Namespaces, (id_a, a): (NsId, &Endpoint), (id_b, b): (NsId, &Endpoint)) -> bool {
+fn names_taken(
+    spaces: &mut Namespaces,
+    (id_a, a): (NsId, &Endpoint),
+    (id_b, b): (NsId, &Endpoint),
+) -> bool {
     for (id, end) in [(id_a, a), (id_b, b)] {
         if spaces.reopen(id).is_err() {
             return true;
@@ -138,7 +160,12 @@ fn names_taken(spaces: &mut Namespaces, (id_a, a): (NsId, &Endpoint), (id_b, b):
 /// marked veth end stays in its own group. With `--atomic` only a marked link of that
 /// very name counts, because deleting the marked links cannot be undone.
 // NOTE: so with --atomic, a line that reuses the name of a deleted veth end's peer fails.
-fn held_by_delete(spaces: &mut Namespaces, atomic: bool, (id_a, a): (NsId, &Endpoint), (id_b, b): (NsId, &Endpoint)) -> bool {
+fn held_by_delete(
+    spaces: &mut Namespaces,
+    atomic: bool,
+    (id_a, a): (NsId, &Endpoint),
+    (id_b, b): (NsId, &Endpoint),
+) -> bool {
     if !spaces.any_pending_delete() {
         return false;
     }
@@ -166,7 +193,13 @@ fn take_index(spaces: &mut Namespaces, id: NsId) -> i32 {
     index
 }
 
-fn settings(spaces: &mut Namespaces, id: NsId, endpoint: &Endpoint, index: i32, options: &Options) -> LinkSettings {
+fn settings(
+    spaces: &mut Namespaces,
+    id: NsId,
+    endpoint: &Endpoint,
+    index: i32,
+    options: &Options,
+) -> LinkSettings {
     let group = spaces.record(id).create_group;
     LinkSettings {
         netns_fd: Some(spaces.netns(id).fd_u32()),
@@ -195,7 +228,10 @@ fn explain_create_error(
             continue;
         }
         if let Ok(Some(_)) = find_link(spaces.socket(id), &end.link) {
-            return failure.with_note(format_args!("link \"{}\" already exists in {}", end.link, end.namespace));
+            return failure.with_note(format_args!(
+                "link \"{}\" already exists in {}",
+                end.link, end.namespace
+            ));
         }
     }
     failure
@@ -203,7 +239,13 @@ fn explain_create_error(
 
 /// Adds the addresses of `endpoint`, whose link has interface index `index`, with their
 /// requests sent together.
-fn add_addresses(spaces: &mut Namespaces, id: NsId, endpoint: &Endpoint, index: i32, options: &Options) -> Result<()> {
+fn add_addresses(
+    spaces: &mut Namespaces,
+    id: NsId,
+    endpoint: &Endpoint,
+    index: i32,
+    options: &Options,
+) -> Result<()> {
     if endpoint.addrs.is_empty() {
         return Ok(());
     }
@@ -222,7 +264,10 @@ fn add_addresses(spaces: &mut Namespaces, id: NsId, endpoint: &Endpoint, index: 
     if let Err((position, error)) = spaces.socket(id).request_all(&mut requests) {
         let net = endpoint.addrs[position.min(endpoint.addrs.len() - 1)];
         return Err(Error::netlink(
-            format_args!("add address {net} to link \"{}\" in {}", endpoint.link, endpoint.namespace),
+            format_args!(
+                "add address {net} to link \"{}\" in {}",
+                endpoint.link, endpoint.namespace
+            ),
             &error,
         ));
     }
@@ -266,7 +311,9 @@ fn enable_ipv6(spaces: &mut Namespaces, id: NsId, endpoint: &Endpoint) -> Result
     let netns = spaces.netns(id);
     let path = format!("/proc/sys/net/ipv6/conf/{}/disable_ipv6", endpoint.link);
     let _inside = netns.enter()?;
-    fs::write(&path, "0").map_err(|e| Error::io(format_args!("enable IPv6 on link \"{}\" in {netns} ({path})", endpoint.link), &e))
+    fs::write(&path, "0").map_err(|e| {
+        Error::io(format_args!("enable IPv6 on link \"{}\" in {netns} ({path})", endpoint.link), &e)
+    })
 }
 
 /// Marks link `name` in `namespace` for deletion by moving it to the namespace's delete
@@ -276,7 +323,13 @@ fn enable_ipv6(spaces: &mut Namespaces, id: NsId, endpoint: &Endpoint) -> Result
 /// up link makes the kernel walk the namespace's IPv6 routes, and the table is largest
 /// before any link goes. On a down link the change sends no notification. `--atomic` leaves
 /// the link up, so that undoing the line needs no record of its flags.
-fn delete(spaces: &mut Namespaces, namespace: &Namespace, name: &str, options: &Options, atomic: bool) -> Result<()> {
+fn delete(
+    spaces: &mut Namespaces,
+    namespace: &Namespace,
+    name: &str,
+    options: &Options,
+    atomic: bool,
+) -> Result<()> {
     let id = spaces.open(namespace, options.wait)?;
     let (create_group, delete_group) = {
         let record = spaces.record(id);
@@ -286,7 +339,9 @@ fn delete(spaces: &mut Namespaces, namespace: &Namespace, name: &str, options: &
     let info = match find_link(socket, name) {
         Ok(Some(info)) => info,
         Ok(None) => return Err(Error::new(format!("link \"{name}\" not found in {netns}"))),
-        Err(error) => return Err(Error::netlink(format_args!("look up link \"{name}\" in {netns}"), &error)),
+        Err(error) => {
+            return Err(Error::netlink(format_args!("look up link \"{name}\" in {netns}"), &error))
+        }
     };
     let group = info.group.unwrap_or(0);
     if group == delete_group {
@@ -300,13 +355,16 @@ fn delete(spaces: &mut Namespaces, namespace: &Namespace, name: &str, options: &
     } else if atomic {
         (link::set_group(LinkRef::Index(info.index), delete_group), "mark for deletion")
     } else {
-        let marked = link::set_flags(LinkRef::Index(info.index), 0, link::IFF_UP).and_then(|mut request| {
-            request.put_u32(link::IFLA_GROUP, delete_group)?;
-            Ok(request)
-        });
+        let marked =
+            link::set_flags(LinkRef::Index(info.index), 0, link::IFF_UP).and_then(|mut request| {
+                request.put_u32(link::IFLA_GROUP, delete_group)?;
+                Ok(request)
+            });
         (marked, "mark for deletion")
     };
-    let mut request = encoded.map_err(|e| Error::new(format!("failed to encode the deletion of link \"{name}\": {e}")))?;
+    let mut request = encoded.map_err(|e| {
+        Error::new(format!("failed to encode the deletion of link \"{name}\": {e}"))
+    })?;
     socket
         .request(&mut request)
         .map_err(|e| Error::netlink(format_args!("{what} link \"{name}\" in {netns}"), &e))?;
@@ -321,21 +379,32 @@ fn delete(spaces: &mut Namespaces, namespace: &Namespace, name: &str, options: &
 }
 
 /// Moves the link that a one-by-one line created into its namespace's create group.
-fn join_create_group(spaces: &mut Namespaces, endpoint: &Endpoint, options: &Options) -> Result<()> {
+fn join_create_group(
+    spaces: &mut Namespaces,
+    endpoint: &Endpoint,
+    options: &Options,
+) -> Result<()> {
     let id = spaces.open(&endpoint.namespace, options.wait)?;
     let group = spaces.record(id).create_group;
     let (socket, netns) = spaces.socket_and_netns(id);
     let name = &endpoint.link;
     let info = match find_link(socket, name) {
         Ok(Some(info)) => info,
-        Ok(None) => return Err(Error::new(format!("link \"{name}\" not found in {netns} right after koko created it"))),
-        Err(error) => return Err(Error::netlink(format_args!("look up link \"{name}\" in {netns}"), &error)),
+        Ok(None) => {
+            return Err(Error::new(format!(
+                "link \"{name}\" not found in {netns} right after koko created it"
+            )))
+        }
+        Err(error) => {
+            return Err(Error::netlink(format_args!("look up link \"{name}\" in {netns}"), &error))
+        }
     };
-    let mut request = link::set_group(LinkRef::Index(info.index), group)
-        .map_err(|e| Error::new(format!("failed to encode the group change of link \"{name}\": {e}")))?;
-    socket
-        .request(&mut request)
-        .map_err(|e| Error::netlink(format_args!("set the interface group of link \"{name}\" in {netns}"), &e))?;
+    let mut request = link::set_group(LinkRef::Index(info.index), group).map_err(|e| {
+        Error::new(format!("failed to encode the group change of link \"{name}\": {e}"))
+    })?;
+    socket.request(&mut request).map_err(|e| {
+        Error::netlink(format_args!("set the interface group of link \"{name}\" in {netns}"), &e)
+    })?;
     let record = spaces.record(id);
     record.created = true;
     record.created_links += 1;
@@ -350,6 +419,7 @@ fn remove_link(spaces: &mut Namespaces, endpoint: &Endpoint, error: Error) -> Er
         .and_then(|id| crate::ops::delete::delete_link(spaces.netns(id), &endpoint.link));
     match removed {
         Ok(()) => error,
-        Err(rollback) => error.with_note(format_args!("removing link \"{}\" also failed: {rollback}", endpoint.link)),
+        Err(rollback) => error
+            .with_note(format_args!("removing link \"{}\" also failed: {rollback}", endpoint.link)),
     }
 }

@@ -37,7 +37,8 @@ pub fn run(source: &BulkSource, on_error: OnError, options: &Options) -> Result<
     let reader: Box<dyn BufRead> = match source {
         BulkSource::Stdin => Box::new(io::stdin().lock()),
         BulkSource::File(path) => {
-            let file = File::open(path).map_err(|e| Error::io(format_args!("open {}", path.display()), &e))?;
+            let file = File::open(path)
+                .map_err(|e| Error::io(format_args!("open {}", path.display()), &e))?;
             Box::new(BufReader::new(file))
         }
     };
@@ -76,16 +77,20 @@ impl Run {
         let mut number: u64 = 0;
         loop {
             buffer.clear();
-            let read = reader
-                .read_until(b'\n', &mut buffer)
-                .map_err(|e| Error::io(format_args!("read line {} of the bulk file", number + 1), &e))?;
+            let read = reader.read_until(b'\n', &mut buffer).map_err(|e| {
+                Error::io(format_args!("read line {} of the bulk file", number + 1), &e)
+            })?;
             if read == 0 {
                 return Ok(());
             }
             number += 1;
             let outcome = match std::str::from_utf8(&buffer) {
-                Ok(text) => self.line(text, defaults).map_err(|error| line_error(number, text, error)),
-                Err(_) => Err(Error::new(format!("line {number}: invalid UTF-8 (expected a koko command line)"))),
+                Ok(text) => {
+                    self.line(text, defaults).map_err(|error| line_error(number, text, error))
+                }
+                Err(_) => Err(Error::new(format!(
+                    "line {number}: invalid UTF-8 (expected a koko command line)"
+                ))),
             };
             if let Err(error) = outcome {
                 if self.on_error != OnError::KeepGoing {
@@ -96,7 +101,8 @@ impl Run {
                 self.failed += 1;
             }
             self.progress.update(number, &self.counts);
-            if self.on_error != OnError::Atomic && self.spaces.recorded() >= FINISH_EVERY_NAMESPACES {
+            if self.on_error != OnError::Atomic && self.spaces.recorded() >= FINISH_EVERY_NAMESPACES
+            {
                 finish::finish(&mut self.spaces)?;
                 self.spaces.forget();
             }
@@ -131,7 +137,9 @@ impl Run {
         if self.on_error == OnError::Atomic {
             return match finish::roll_back(&mut self.spaces) {
                 Ok(()) => error.with_note("nothing of the file was kept (--atomic)"),
-                Err(rollback) => error.with_note(format_args!("undoing the file (--atomic) failed: {rollback}")),
+                Err(rollback) => {
+                    error.with_note(format_args!("undoing the file (--atomic) failed: {rollback}"))
+                }
             };
         }
         let done = format!(
@@ -140,7 +148,9 @@ impl Run {
         );
         match finish::finish(&mut self.spaces) {
             Ok(()) => error.with_note(done),
-            Err(finishing) => error.with_note(done).with_note(format_args!("finishing them failed: {finishing}")),
+            Err(finishing) => {
+                error.with_note(done).with_note(format_args!("finishing them failed: {finishing}"))
+            }
         }
     }
 }

@@ -87,7 +87,11 @@ fn unused_group(start: u32, used: &[u32]) -> u32 {
 
 /// Lists every link of the namespace behind `socket`, retrying a dump that changed while
 /// it was read.
-pub fn dump_links(socket: &mut Socket, netns: &Netns, mut on_link: impl FnMut(&LinkInfo)) -> Result<()> {
+pub fn dump_links(
+    socket: &mut Socket,
+    netns: &Netns,
+    mut on_link: impl FnMut(&LinkInfo),
+) -> Result<()> {
     for _ in 0..5 {
         let mut request = link::dump();
         let mut seen = Vec::new();
@@ -105,10 +109,14 @@ pub fn dump_links(socket: &mut Socket, netns: &Netns, mut on_link: impl FnMut(&L
                 return Ok(());
             }
             Err(koko_netlink::Error::DumpInterrupted) => continue,
-            Err(error) => return Err(Error::netlink(format_args!("list the links in {netns}"), &error)),
+            Err(error) => {
+                return Err(Error::netlink(format_args!("list the links in {netns}"), &error))
+            }
         }
     }
-    Err(Error::new(format!("failed to list the links in {netns}: the list kept changing while it was read")))
+    Err(Error::new(format!(
+        "failed to list the links in {netns}: the list kept changing while it was read"
+    )))
 }
 
 impl Namespaces {

@@ -74,9 +74,7 @@ pub fn split_line(line: &str) -> Result<Option<Vec<String>>, Error> {
 }
 
 fn unterminated(quote: char, line: &str) -> Error {
-    Error::new(format!(
-        "unterminated {quote} quote in line {line:?} (expected a closing {quote})"
-    ))
+    Error::new(format!("unterminated {quote} quote in line {line:?} (expected a closing {quote})"))
 }
 
 #[cfg(test)]
@@ -89,23 +87,12 @@ mod tests {
 
     #[test]
     fn whitespace_splits() {
-        assert_eq!(
-            words("-n ns1,eth1   -n\tns2,eth2 "),
-            ["-n", "ns1,eth1", "-n", "ns2,eth2"]
-        );
+        assert_eq!(words("-n ns1,eth1   -n\tns2,eth2 "), ["-n", "ns1,eth1", "-n", "ns2,eth2"]);
     }
 
     #[test]
     fn blank_and_comment_lines() {
-        for line in [
-            "",
-            "   ",
-            "\t",
-            "# comment",
-            "   # indented comment",
-            "#",
-            "\r",
-        ] {
+        for line in ["", "   ", "\t", "# comment", "   # indented comment", "#", "\r"] {
             assert_eq!(split_line(line).unwrap(), None, "{line:?}");
         }
     }
@@ -127,10 +114,7 @@ mod tests {
 
     #[test]
     fn single_quotes() {
-        assert_eq!(
-            words("-a '/run/my netns,eth0'"),
-            ["-a", "/run/my netns,eth0"]
-        );
+        assert_eq!(words("-a '/run/my netns,eth0'"), ["-a", "/run/my netns,eth0"]);
         assert_eq!(words("'a\\b'"), ["a\\b"]);
         assert_eq!(words("'say \"hi\"'"), ["say \"hi\""]);
     }
@@ -165,10 +149,7 @@ mod tests {
             assert!(message.starts_with("unterminated"), "{line:?}: {message}");
         }
         let message = split_line("-a 'x").unwrap_err().to_string();
-        assert_eq!(
-            message,
-            "unterminated ' quote in line \"-a 'x\" (expected a closing ')"
-        );
+        assert_eq!(message, "unterminated ' quote in line \"-a 'x\" (expected a closing ')");
     }
 
     #[test]

@@ -34,11 +34,15 @@ pub fn add_addresses(
     }
     for &(addr, prefix_len) in addrs {
         let flags = if addr.is_ipv6() && nodad { IFA_F_NODAD } else { 0 };
-        let mut request = addr::add(index as u32, addr, prefix_len, flags)
-            .map_err(|e| Error::new(format!("failed to encode address {addr}/{prefix_len}: {e}")))?;
-        socket
-            .request(&mut request)
-            .map_err(|e| Error::netlink(format_args!("add address {addr}/{prefix_len} to link \"{name}\" in {netns}"), &e))?;
+        let mut request = addr::add(index as u32, addr, prefix_len, flags).map_err(|e| {
+            Error::new(format!("failed to encode address {addr}/{prefix_len}: {e}"))
+        })?;
+        socket.request(&mut request).map_err(|e| {
+            Error::netlink(
+                format_args!("add address {addr}/{prefix_len} to link \"{name}\" in {netns}"),
+                &e,
+            )
+        })?;
     }
     Ok(())
 }
@@ -50,13 +54,17 @@ fn enable_ipv6(netns: &Netns, name: &str) -> Result<()> {
     let path = format!("/proc/sys/net/ipv6/conf/{name}/disable_ipv6");
     let current = match fs::read_to_string(&path) {
         Ok(value) => value,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(no_ipv6_state(netns, name, &path)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(no_ipv6_state(netns, name, &path))
+        }
         Err(e) => return Err(Error::io(format_args!("read {path} in {netns}"), &e)),
     };
     if current.trim() == "0" {
         return Ok(());
     }
-    fs::write(&path, "0").map_err(|e| Error::io(format_args!("enable IPv6 on link \"{name}\" in {netns} ({path})"), &e))
+    fs::write(&path, "0").map_err(|e| {
+        Error::io(format_args!("enable IPv6 on link \"{name}\" in {netns} ({path})"), &e)
+    })
 }
 
 /// Explains why link `name` has no `/proc/sys/net/ipv6/conf/NAME` directory.
@@ -74,7 +82,13 @@ fn no_ipv6_state(netns: &Netns, name: &str, path: &str) -> Error {
 
 /// Waits until none of the IPv6 `addrs` on link `index` is tentative. An address whose
 /// duplicate address detection failed is an error.
-pub fn wait_for_dad(socket: &mut Socket, netns: &Netns, name: &str, index: i32, addrs: &[(IpAddr, u8)]) -> Result<()> {
+pub fn wait_for_dad(
+    socket: &mut Socket,
+    netns: &Netns,
+    name: &str,
+    index: i32,
+    addrs: &[(IpAddr, u8)],
+) -> Result<()> {
     let wanted: Vec<IpAddr> = addrs.iter().map(|(addr, _)| *addr).filter(IpAddr::is_ipv6).collect();
     if wanted.is_empty() {
         return Ok(());
@@ -94,7 +108,12 @@ pub fn wait_for_dad(socket: &mut Socket, netns: &Netns, name: &str, index: i32, 
         });
         match outcome {
             Ok(()) | Err(koko_netlink::Error::DumpInterrupted) => {}
-            Err(e) => return Err(Error::netlink(format_args!("list the addresses of link \"{name}\" in {netns}"), &e)),
+            Err(e) => {
+                return Err(Error::netlink(
+                    format_args!("list the addresses of link \"{name}\" in {netns}"),
+                    &e,
+                ))
+            }
         }
 
         let mut pending = false;
@@ -135,8 +154,10 @@ fn dad_timeout(netns: &Netns, name: &str) -> Duration {
         return MIN_DAD_TIMEOUT;
     };
     let transmits = read(format!("/proc/sys/net/ipv6/conf/{name}/dad_transmits")).unwrap_or(1);
-    let retrans_ms = read(format!("/proc/sys/net/ipv6/neigh/{name}/retrans_time_ms")).unwrap_or(1000);
-    let delay_seconds = read(format!("/proc/sys/net/ipv6/conf/{name}/router_solicitation_delay")).unwrap_or(1);
+    let retrans_ms =
+        read(format!("/proc/sys/net/ipv6/neigh/{name}/retrans_time_ms")).unwrap_or(1000);
+    let delay_seconds =
+        read(format!("/proc/sys/net/ipv6/conf/{name}/router_solicitation_delay")).unwrap_or(1);
     let delay_ms = delay_seconds.saturating_mul(1000);
     let needed_ms = transmits.saturating_mul(retrans_ms).saturating_add(delay_ms);
     let needed = Duration::from_millis(needed_ms).saturating_add(DAD_TIMEOUT_MARGIN);

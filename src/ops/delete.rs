@@ -9,8 +9,9 @@ use koko_netlink::link::{self, LinkRef};
 pub fn delete_link(netns: &Netns, name: &str) -> Result<()> {
     let mut socket = netns.socket()?;
     let info = require_link(&mut socket, netns, name)?;
-    let mut request = link::delete(LinkRef::Index(info.index))
-        .map_err(|e| Error::new(format!("failed to encode the deletion of link \"{name}\": {e}")))?;
+    let mut request = link::delete(LinkRef::Index(info.index)).map_err(|e| {
+        Error::new(format!("failed to encode the deletion of link \"{name}\": {e}"))
+    })?;
     socket
         .request(&mut request)
         .map_err(|e| Error::netlink(format_args!("delete link \"{name}\" in {netns}"), &e))

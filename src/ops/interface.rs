@@ -6,7 +6,9 @@ use super::{find_link, End, LinkOptions};
 use crate::error::{Error, Result};
 use crate::netns::Netns;
 use crate::plan::{LinkKind, Macvlan, Vlan, Vxlan};
-use koko_netlink::link::{macvlan, vlan, vxlan, LinkInfo, LinkSettings, IFF_LOOPBACK, IFF_LOWER_UP};
+use koko_netlink::link::{
+    macvlan, vlan, vxlan, LinkInfo, LinkSettings, IFF_LOOPBACK, IFF_LOWER_UP,
+};
 use koko_netlink::{MessageBuilder, Socket};
 
 /// Creates the interface `kind` named `end.name` in `end.netns`, over a parent interface
@@ -71,7 +73,10 @@ fn lookup_parent(socket: &mut Socket, own: &Netns, kind: &LinkKind) -> Result<Li
     match find_link(socket, name) {
         Ok(Some(info)) => Ok(info),
         Ok(None) => Err(Error::new(format!("parent interface \"{name}\" not found in {own}"))),
-        Err(error) => Err(Error::netlink(format_args!("look up parent interface \"{name}\" in {own}"), &error)),
+        Err(error) => Err(Error::netlink(
+            format_args!("look up parent interface \"{name}\" in {own}"),
+            &error,
+        )),
     }
 }
 
@@ -104,7 +109,12 @@ fn check_parent_fits(kind: &LinkKind, parent: &LinkInfo, options: &LinkOptions) 
 /// duplicate address detection. Such an interface has no carrier either, so its addresses
 /// would stay tentative until [`wait_for_dad`] times out. A vxlan interface has carrier
 /// whenever it is up, whatever its parent's state.
-fn check_parent_carrier(end: &End<'_>, kind: &LinkKind, parent: &LinkInfo, options: &LinkOptions) -> Result<()> {
+fn check_parent_carrier(
+    end: &End<'_>,
+    kind: &LinkKind,
+    parent: &LinkInfo,
+    options: &LinkOptions,
+) -> Result<()> {
     if matches!(kind, LinkKind::Vxlan(_)) || options.nodad || parent.flags & IFF_LOWER_UP != 0 {
         return Ok(());
     }
@@ -125,7 +135,9 @@ fn check_parent_carrier(end: &End<'_>, kind: &LinkKind, parent: &LinkInfo, optio
 /// interfaces apart: `create vxlan interface "vx0" (VNI 42, port 4789, parent "eth0") in netns "C1"`.
 fn describe(end: &End<'_>, kind: &LinkKind) -> String {
     let detail = match kind {
-        LinkKind::Vxlan(vxlan) => format!("VNI {}, port {}, parent \"{}\"", vxlan.vni, vxlan.port, vxlan.parent),
+        LinkKind::Vxlan(vxlan) => {
+            format!("VNI {}, port {}, parent \"{}\"", vxlan.vni, vxlan.port, vxlan.parent)
+        }
         LinkKind::Macvlan(macvlan) => format!("parent \"{}\"", macvlan.parent),
         LinkKind::Vlan(vlan) => format!("VLAN id {}, parent \"{}\"", vlan.vid, vlan.parent),
     };
@@ -242,10 +254,12 @@ fn explain_create_error(
 /// find or load the module. Without extended ACKs only the errno arrives.
 fn is_unknown_device_type(error: &koko_netlink::Error) -> bool {
     match error {
-        koko_netlink::Error::Kernel(kernel) if kernel.errno == libc::EOPNOTSUPP => match &kernel.message {
-            Some(message) => message.contains("Unknown device type"),
-            None => true,
-        },
+        koko_netlink::Error::Kernel(kernel) if kernel.errno == libc::EOPNOTSUPP => {
+            match &kernel.message {
+                Some(message) => message.contains("Unknown device type"),
+                None => true,
+            }
+        }
         _ => false,
     }
 }

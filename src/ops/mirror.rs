@@ -28,8 +28,8 @@ use crate::netns::Netns;
 use crate::plan::{Mirror, MirrorDirection};
 use koko_netlink::link::{self, LinkInfo, LinkRef};
 use koko_netlink::tc::{
-    self, Direction, FilterInfo, QdiscInfo, TcMsg, ETH_P_ALL, RTM_DELTFILTER, RTM_NEWQDISC, RTM_NEWTFILTER,
-    TCA_EGRESS_MIRROR, TCA_KIND, TC_H_INGRESS,
+    self, Direction, FilterInfo, QdiscInfo, TcMsg, ETH_P_ALL, RTM_DELTFILTER, RTM_NEWQDISC,
+    RTM_NEWTFILTER, TCA_EGRESS_MIRROR, TCA_KIND, TC_H_INGRESS,
 };
 use koko_netlink::{MessageBuilder, Socket};
 
@@ -105,7 +105,12 @@ impl MirrorUndo {
 /// direction. koko never replaces the root qdisc. A source with an `ingress` qdisc can
 /// mirror only its ingress traffic, because that qdisc has no egress hook. On failure,
 /// whatever this call added is removed again.
-pub fn attach(netns: &Netns, socket: &mut Socket, mirror: &Mirror, target: &str) -> Result<MirrorUndo> {
+pub fn attach(
+    netns: &Netns,
+    socket: &mut Socket,
+    mirror: &Mirror,
+    target: &str,
+) -> Result<MirrorUndo> {
     let target_index = require_link(socket, netns, target)?.index;
     let source = match find_link(socket, &mirror.source) {
         Ok(Some(info)) => info,
@@ -145,7 +150,14 @@ pub fn attach(netns: &Netns, socket: &mut Socket, mirror: &Mirror, target: &str)
 
 /// Removes the filters and the `clsact` qdisc that a failed [`attach`] added, including a
 /// `clsact` that got no filter yet.
-fn roll_back(error: Error, netns: &Netns, socket: &mut Socket, undo: &MirrorUndo, source: &LinkInfo, owned: bool) -> Error {
+fn roll_back(
+    error: Error,
+    netns: &Netns,
+    socket: &mut Socket,
+    undo: &MirrorUndo,
+    source: &LinkInfo,
+    owned: bool,
+) -> Error {
     let outcome = if undo.filters.is_empty() && owned {
         remove_clsact_if_empty(netns, socket, &source.name, source.index)
     } else {
@@ -185,13 +197,19 @@ fn check_hooks(qdisc: &QdiscInfo, source: &str, requested: &[Direction]) -> Resu
 
 fn add_clsact(netns: &Netns, socket: &mut Socket, source: &LinkInfo) -> Result<()> {
     let what = format!("add a clsact qdisc to mirror source \"{}\" in {netns}", source.name);
-    let mut request = tc::add_clsact(source.index).map_err(|e| Error::new(format!("failed to encode: {what}: {e}")))?;
+    let mut request = tc::add_clsact(source.index)
+        .map_err(|e| Error::new(format!("failed to encode: {what}: {e}")))?;
     socket.request(&mut request).map_err(|e| Error::netlink(&what, &e))
 }
 
 /// Returns whether koko added the existing `clsact` on `source`: one of its filters has
 /// an owned priority. An `ingress` qdisc is never koko's.
-fn clsact_is_owned(netns: &Netns, socket: &mut Socket, source: &LinkInfo, qdisc: &QdiscInfo) -> Result<bool> {
+fn clsact_is_owned(
+    netns: &Netns,
+    socket: &mut Socket,
+    source: &LinkInfo,
+    qdisc: &QdiscInfo,
+) -> Result<bool> {
     if qdisc.kind != "clsact" {
         return Ok(false);
     }
@@ -216,8 +234,9 @@ fn add_filter(
     target_index: i32,
 ) -> Result<Option<MirrorFilter>> {
     let prio = filter_prio(direction, owned);
-    let target_u32 = u32::try_from(target_index)
-        .map_err(|_| Error::new(format!("link \"{target}\" has the invalid index {target_index}")))?;
+    let target_u32 = u32::try_from(target_index).map_err(|_| {
+        Error::new(format!("link \"{target}\" has the invalid index {target_index}"))
+    })?;
     let before = list_filters(netns, socket, &source.name, source.index, direction)?;
     for filter in before.iter().filter(|filter| filter.prio == prio) {
         if filter.kind != "u32" || filter.protocol != ETH_P_ALL {
@@ -246,14 +265,24 @@ fn add_filter(
     // The kernel chose the node's handle; the dump shows it, and it is the one node
     // with this target that was not there before.
     let after = list_filters(netns, socket, &source.name, source.index, direction)?;
-    let added = after
-        .iter()
-        .find(|filter| filter.prio == prio && is_mirror_to(filter, target_u32) && !before.contains(filter));
+    let added = after.iter().find(|filter| {
+        filter.prio == prio && is_mirror_to(filter, target_u32) && !before.contains(filter)
+    });
     let handle = match added {
         Some(filter) => filter.handle,
-        None => return Err(Error::new(format!("failed to {what}: the kernel accepted the filter but does not list it"))),
+        None => {
+            return Err(Error::new(format!(
+                "failed to {what}: the kernel accepted the filter but does not list it"
+            )))
+        }
     };
-    Ok(Some(MirrorFilter { source: source.name.clone(), source_index: source.index, direction, prio, handle }))
+    Ok(Some(MirrorFilter {
+        source: source.name.clone(),
+        source_index: source.index,
+        direction,
+        prio,
+        handle,
+    }))
 }
 
 /// Whether `filter` is a `u32` node (a key), not the filter itself (handle 0) or a
@@ -264,14 +293,20 @@ fn is_u32_node(filter: &FilterInfo) -> bool {
 
 /// Whether `filter` is a `u32` node whose action mirrors to the egress of `target_index`.
 fn is_mirror_to(filter: &FilterInfo, target_index: u32) -> bool {
-    filter.mirred.is_some_and(|mirred| mirred.eaction == TCA_EGRESS_MIRROR && mirred.ifindex == target_index)
+    filter
+        .mirred
+        .is_some_and(|mirred| mirred.eaction == TCA_EGRESS_MIRROR && mirred.ifindex == target_index)
 }
 
 /// Finds koko's filters in `netns` that mirror to the link with `target_index`, and
 /// those whose target is gone: the kernel reports a deleted target as index 0.
 ///
 /// Call it before deleting the target, whose index the filters show only while it exists.
-pub fn find_mirrors_to(netns: &Netns, socket: &mut Socket, target_index: i32) -> Result<Vec<MirrorFilter>> {
+pub fn find_mirrors_to(
+    netns: &Netns,
+    socket: &mut Socket,
+    target_index: i32,
+) -> Result<Vec<MirrorFilter>> {
     let target_u32 = u32::try_from(target_index).unwrap_or(0);
     let mut found = Vec::new();
     for qdisc in hook_qdiscs(netns, socket)? {
@@ -306,7 +341,9 @@ pub fn remove_filters(netns: &Netns, socket: &mut Socket, filters: &[MirrorFilte
     let mut groups: Vec<(&MirrorFilter, Vec<u32>)> = Vec::new();
     for filter in filters {
         let same_group = groups.iter_mut().find(|(first, _)| {
-            first.source_index == filter.source_index && first.direction == filter.direction && first.prio == filter.prio
+            first.source_index == filter.source_index
+                && first.direction == filter.direction
+                && first.prio == filter.prio
         });
         match same_group {
             Some((_, handles)) => handles.push(filter.handle),
@@ -331,7 +368,12 @@ pub fn remove_filters(netns: &Netns, socket: &mut Socket, filters: &[MirrorFilte
 /// Deletes the `u32` nodes `handles` at `first.prio` on one hook. When they are all the
 /// nodes at that priority, the whole filter goes, because deleting its last node by
 /// handle leaves an empty `u32` filter behind (seen on Linux 6.18).
-fn remove_nodes(netns: &Netns, socket: &mut Socket, first: &MirrorFilter, handles: &[u32]) -> Result<()> {
+fn remove_nodes(
+    netns: &Netns,
+    socket: &mut Socket,
+    first: &MirrorFilter,
+    handles: &[u32],
+) -> Result<()> {
     let what = format!(
         "remove the filter at priority {} from the {} hook of \"{}\" in {netns}",
         first.prio,
@@ -373,7 +415,12 @@ fn remove_nodes(netns: &Netns, socket: &mut Socket, first: &MirrorFilter, handle
 
 /// Builds `RTM_DELTFILTER` for one `u32` node, as `tc filter del dev SRC ingress prio P
 /// handle 800::800 u32` does: with a handle the kernel deletes only that node.
-fn delete_node(ifindex: i32, direction: Direction, prio: u16, handle: u32) -> Result<MessageBuilder, koko_netlink::EncodeError> {
+fn delete_node(
+    ifindex: i32,
+    direction: Direction,
+    prio: u16,
+    handle: u32,
+) -> Result<MessageBuilder, koko_netlink::EncodeError> {
     let header = TcMsg {
         ifindex,
         handle,
@@ -388,7 +435,12 @@ fn delete_node(ifindex: i32, direction: Direction, prio: u16, handle: u32) -> Re
 }
 
 /// Deletes the `clsact` qdisc of the link `index` if neither hook has a filter left.
-fn remove_clsact_if_empty(netns: &Netns, socket: &mut Socket, name: &str, index: i32) -> Result<()> {
+fn remove_clsact_if_empty(
+    netns: &Netns,
+    socket: &mut Socket,
+    name: &str,
+    index: i32,
+) -> Result<()> {
     match hook_qdisc(netns, socket, index)? {
         Some(qdisc) if qdisc.kind == "clsact" => {}
         _ => return Ok(()),
@@ -399,7 +451,8 @@ fn remove_clsact_if_empty(netns: &Netns, socket: &mut Socket, name: &str, index:
         }
     }
     let what = format!("remove the clsact qdisc that koko added to \"{name}\" in {netns}");
-    let mut request = tc::delete_clsact(index).map_err(|e| Error::new(format!("failed to encode: {what}: {e}")))?;
+    let mut request = tc::delete_clsact(index)
+        .map_err(|e| Error::new(format!("failed to encode: {what}: {e}")))?;
     socket.request(&mut request).map_err(|e| Error::netlink(&what, &e))
 }
 
@@ -430,7 +483,13 @@ fn hook_qdisc(netns: &Netns, socket: &mut Socket, index: i32) -> Result<Option<Q
 
 /// Returns the filters on `direction`'s hook of the link `index`, which must have a
 /// `clsact` or `ingress` qdisc.
-fn list_filters(netns: &Netns, socket: &mut Socket, name: &str, index: i32, direction: Direction) -> Result<Vec<FilterInfo>> {
+fn list_filters(
+    netns: &Netns,
+    socket: &mut Socket,
+    name: &str,
+    index: i32,
+    direction: Direction,
+) -> Result<Vec<FilterInfo>> {
     let mut filters = Vec::new();
     let mut request = tc::dump_filters(index, direction.parent());
     socket
@@ -442,7 +501,12 @@ fn list_filters(netns: &Netns, socket: &mut Socket, name: &str, index: i32, dire
             }
             Ok(())
         })
-        .map_err(|e| Error::netlink(format_args!("list the {} filters of \"{name}\" in {netns}", direction.as_str()), &e))?;
+        .map_err(|e| {
+            Error::netlink(
+                format_args!("list the {} filters of \"{name}\" in {netns}", direction.as_str()),
+                &e,
+            )
+        })?;
     Ok(filters)
 }
 

@@ -53,6 +53,8 @@ pub fn require_link(socket: &mut Socket, netns: &Netns, name: &str) -> Result<Li
     match find_link(socket, name) {
         Ok(Some(info)) => Ok(info),
         Ok(None) => Err(Error::new(format!("link \"{name}\" not found in {netns}"))),
-        Err(error) => Err(Error::netlink(format_args!("look up link \"{name}\" in {netns}"), &error)),
+        Err(error) => {
+            Err(Error::netlink(format_args!("look up link \"{name}\" in {netns}"), &error))
+        }
     }
 }

@@ -29,9 +29,13 @@ pub fn create_veth(a: &End<'_>, b: &End<'_>, options: &LinkOptions) -> Result<()
         mac: b.mac,
         ..LinkSettings::named(b.name)
     };
-    let what = format_args!("create veth pair \"{}\" in {} and \"{}\" in {}", a.name, a.netns, b.name, b.netns)
-        .to_string();
-    let mut request = veth::create_pair(&end, &peer).map_err(|e| Error::new(format!("failed to encode {what}: {e}")))?;
+    let what = format_args!(
+        "create veth pair \"{}\" in {} and \"{}\" in {}",
+        a.name, a.netns, b.name, b.netns
+    )
+    .to_string();
+    let mut request = veth::create_pair(&end, &peer)
+        .map_err(|e| Error::new(format!("failed to encode {what}: {e}")))?;
     if let Err(error) = socket_a.request(&mut request) {
         return Err(explain_create_error(&what, &error, a, b, &mut socket_a, &mut socket_b));
     }
@@ -44,15 +48,22 @@ pub fn create_veth(a: &End<'_>, b: &End<'_>, options: &LinkOptions) -> Result<()
 }
 
 /// Brings the peer up and adds the addresses of both ends.
-fn finish_veth(a: &End<'_>, b: &End<'_>, options: &LinkOptions, socket_a: &mut Socket, socket_b: &mut Socket) -> Result<()> {
+fn finish_veth(
+    a: &End<'_>,
+    b: &End<'_>,
+    options: &LinkOptions,
+    socket_a: &mut Socket,
+    socket_b: &mut Socket,
+) -> Result<()> {
     let mut up = link::set_flags(LinkRef::Name(b.name), link::IFF_UP, link::IFF_UP)
         .map_err(|e| Error::new(format!("failed to encode bringing up \"{}\": {e}", b.name)))?;
-    socket_b
-        .request(&mut up)
-        .map_err(|e| Error::netlink(format_args!("bring up link \"{}\" in {}", b.name, b.netns), &e))?;
+    socket_b.request(&mut up).map_err(|e| {
+        Error::netlink(format_args!("bring up link \"{}\" in {}", b.name, b.netns), &e)
+    })?;
 
     let mut indexes = [0i32; 2];
-    for (slot, (end, socket)) in [(a, &mut *socket_a), (b, &mut *socket_b)].into_iter().enumerate() {
+    for (slot, (end, socket)) in [(a, &mut *socket_a), (b, &mut *socket_b)].into_iter().enumerate()
+    {
         if end.addrs.is_empty() {
             continue;
         }
@@ -83,8 +94,10 @@ fn explain_create_error(
     if error.errno() == Some(libc::EEXIST) {
         for (end, socket) in [(a, socket_a), (b, socket_b)] {
             if let Ok(Some(_)) = find_link(socket, end.name) {
-                return Error::netlink(what, error)
-                    .with_note(format_args!("link \"{}\" already exists in {}", end.name, end.netns));
+                return Error::netlink(what, error).with_note(format_args!(
+                    "link \"{}\" already exists in {}",
+                    end.name, end.netns
+                ));
             }
         }
     }

@@ -11,9 +11,8 @@ pub const VXLAN_PORT: u16 = 4789;
 /// Largest VNI: the identifier is 24 bits wide.
 pub const MAX_VNI: u32 = 0xff_ffff;
 
-const VXLAN_KEYS: [&str; 8] = [
-    "port", "mtu", "local", "ttl", "tos", "learning", "srcport", "udpcsum",
-];
+const VXLAN_KEYS: [&str; 8] =
+    ["port", "mtu", "local", "ttl", "tos", "learning", "srcport", "udpcsum"];
 const VXLAN_KEY_LIST: &str = "port, mtu, local, ttl, tos, learning, srcport or udpcsum";
 
 /// Parses `-x PARENT,REMOTE,VNI[,KEY=VALUE...]`, or `PARENT:REMOTE:VNI` with an IPv4 remote.
@@ -53,20 +52,14 @@ fn parse_vxlan_parts(value: &str) -> Result<Vxlan, Error> {
                 }
             }
         } else {
-            return Err(Error::new(format!(
-                "missing remote address and VNI ({syntax})"
-            )));
+            return Err(Error::new(format!("missing remote address and VNI ({syntax})")));
         };
 
     validate_interface_name(parent)?;
     let remote = parse_remote(remote_text)?;
     let vni = match parse_decimal(vni_text) {
         Some(vni) if vni <= u64::from(MAX_VNI) => vni as u32,
-        _ => {
-            return Err(Error::new(format!(
-                "invalid VNI {vni_text:?} (expected 0 to {MAX_VNI})"
-            )))
-        }
+        _ => return Err(Error::new(format!("invalid VNI {vni_text:?} (expected 0 to {MAX_VNI})"))),
     };
 
     let mut vxlan = Vxlan {
@@ -130,12 +123,8 @@ fn key_syntax(key: &str) -> &'static str {
 }
 
 fn apply_setting(vxlan: &mut Vxlan, key: &str, text: &str) -> Result<(), Error> {
-    let invalid = || {
-        Error::new(format!(
-            "invalid vxlan {key} {text:?} (expected {key}={})",
-            key_syntax(key)
-        ))
-    };
+    let invalid =
+        || Error::new(format!("invalid vxlan {key} {text:?} (expected {key}={})", key_syntax(key)));
     match key {
         "port" => vxlan.port = parse_port(text).ok_or_else(invalid)?,
         "mtu" => vxlan.mtu = Some(parse_mtu(text).map_err(|_| invalid())?),
@@ -226,19 +215,13 @@ fn split_parent<'a>(
 ) -> Result<(&'a str, &'a str), Error> {
     let separator = if value.contains(',') { ',' } else { ':' };
     let Some((parent, rest)) = value.split_once(separator) else {
-        return Err(Error::new(format!(
-            "missing {missing_part} (expected {syntax})"
-        )));
+        return Err(Error::new(format!("missing {missing_part} (expected {syntax})")));
     };
     if rest.is_empty() {
-        return Err(Error::new(format!(
-            "missing {missing_part} (expected {syntax})"
-        )));
+        return Err(Error::new(format!("missing {missing_part} (expected {syntax})")));
     }
     if rest.contains(separator) {
-        return Err(Error::new(format!(
-            "too many fields in {value:?} (expected {syntax})"
-        )));
+        return Err(Error::new(format!("too many fields in {value:?} (expected {syntax})")));
     }
     validate_interface_name(parent)?;
     Ok((parent, rest))
@@ -251,11 +234,8 @@ pub fn parse_macvlan(value: &str) -> Result<Macvlan, Error> {
 
 fn parse_macvlan_parts(value: &str) -> Result<Macvlan, Error> {
     let modes = "default, private, vepa, bridge, passthru or source";
-    let (parent, mode_text) = split_parent(
-        value,
-        "macvlan mode",
-        &format!("PARENT,MODE with MODE one of {modes}"),
-    )?;
+    let (parent, mode_text) =
+        split_parent(value, "macvlan mode", &format!("PARENT,MODE with MODE one of {modes}"))?;
     let mode = match mode_text.to_ascii_lowercase().as_str() {
         "default" => MacvlanMode::Default,
         "private" => MacvlanMode::Private,
@@ -269,10 +249,7 @@ fn parse_macvlan_parts(value: &str) -> Result<Macvlan, Error> {
             )))
         }
     };
-    Ok(Macvlan {
-        parent: parent.to_string(),
-        mode,
-    })
+    Ok(Macvlan { parent: parent.to_string(), mode })
 }
 
 /// Parses `-V PARENT,VID`. Errors start with `-V VALUE: `.
@@ -284,13 +261,8 @@ fn parse_vlan_parts(value: &str) -> Result<Vlan, Error> {
     let (parent, vid_text) = split_parent(value, "VLAN id", "PARENT,VID, e.g. eth0,100")?;
     // 0 means "priority tag only" and 4095 is reserved (IEEE 802.1Q).
     match parse_decimal(vid_text) {
-        Some(vid @ 1..=4094) => Ok(Vlan {
-            parent: parent.to_string(),
-            vid: vid as u16,
-        }),
-        _ => Err(Error::new(format!(
-            "invalid VLAN id {vid_text:?} (expected 1 to 4094)"
-        ))),
+        Some(vid @ 1..=4094) => Ok(Vlan { parent: parent.to_string(), vid: vid as u16 }),
+        _ => Err(Error::new(format!("invalid VLAN id {vid_text:?} (expected 1 to 4094)"))),
     }
 }
 
@@ -332,10 +304,7 @@ mod tests {
              srcport=1000-2000,udpcsum=on",
         )
         .unwrap();
-        assert_eq!(
-            vxlan.remote,
-            IpAddr::V6(Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 2))
-        );
+        assert_eq!(vxlan.remote, IpAddr::V6(Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 2)));
         assert_eq!(vxlan.vni, 16777215);
         assert_eq!(vxlan.port, 8472);
         assert_eq!(vxlan.mtu, Some(1450));
@@ -365,10 +334,7 @@ mod tests {
             "local=10.0.0.1",
         ];
         for setting in ok {
-            assert!(
-                parse_vxlan(&format!("eth0,10.0.0.2,1,{setting}")).is_ok(),
-                "{setting}"
-            );
+            assert!(parse_vxlan(&format!("eth0,10.0.0.2,1,{setting}")).is_ok(), "{setting}");
         }
     }
 
@@ -388,12 +354,9 @@ mod tests {
         assert_eq!(vxlan.vni, 42);
         assert_eq!(vxlan.port, 4789);
 
-        for value in [
-            "eth0:fd00::2:42",
-            "eth0:192.0.2.2",
-            "eth0:192.0.2.2:42:port=1",
-            "eth0:host:42",
-        ] {
+        for value in
+            ["eth0:fd00::2:42", "eth0:192.0.2.2", "eth0:192.0.2.2:42:port=1", "eth0:host:42"]
+        {
             let message = vxlan_error(value);
             assert!(message.contains("invalid colon form"), "{value}: {message}");
         }
@@ -408,16 +371,10 @@ mod tests {
             ("eth0,192.0.2.2,", "missing VNI"),
             (",192.0.2.2,1", "invalid interface name \"\""),
             ("averyveryverylongname,192.0.2.2,1", "at most 15 bytes"),
-            (
-                "eth0,example.com,1",
-                "invalid remote address \"example.com\"",
-            ),
+            ("eth0,example.com,1", "invalid remote address \"example.com\""),
             ("eth0,0.0.0.0,1", "unspecified"),
             ("eth0,::,1", "unspecified"),
-            (
-                "eth0,192.0.2.2,16777216",
-                "invalid VNI \"16777216\" (expected 0 to 16777215)",
-            ),
+            ("eth0,192.0.2.2,16777216", "invalid VNI \"16777216\" (expected 0 to 16777215)"),
             ("eth0,192.0.2.2,-1", "invalid VNI"),
             ("eth0,192.0.2.2,0x10", "invalid VNI"),
             ("eth0,192.0.2.2,1,", "empty setting"),
@@ -478,19 +435,9 @@ mod tests {
         ];
         for (text, mode) in cases {
             let macvlan = parse_macvlan(&format!("eth0,{text}")).unwrap();
-            assert_eq!(
-                macvlan,
-                Macvlan {
-                    parent: "eth0".into(),
-                    mode
-                },
-                "{text}"
-            );
+            assert_eq!(macvlan, Macvlan { parent: "eth0".into(), mode }, "{text}");
         }
-        assert_eq!(
-            parse_macvlan("eth0:bridge").unwrap().mode,
-            MacvlanMode::Bridge
-        );
+        assert_eq!(parse_macvlan("eth0:bridge").unwrap().mode, MacvlanMode::Bridge);
     }
 
     #[test]
@@ -524,37 +471,17 @@ mod tests {
 
     #[test]
     fn vlan_range() {
-        assert_eq!(
-            parse_vlan("eth0,1").unwrap(),
-            Vlan {
-                parent: "eth0".into(),
-                vid: 1
-            }
-        );
+        assert_eq!(parse_vlan("eth0,1").unwrap(), Vlan { parent: "eth0".into(), vid: 1 });
         assert_eq!(parse_vlan("eth0,4094").unwrap().vid, 4094);
         assert_eq!(parse_vlan("eth0:100").unwrap().vid, 100);
-        for vid in [
-            "0",
-            "4095",
-            "65536",
-            "-1",
-            "1.5",
-            "x",
-            "99999999999999999999999",
-        ] {
+        for vid in ["0", "4095", "65536", "-1", "1.5", "x", "99999999999999999999999"] {
             let message = parse_vlan(&format!("eth0,{vid}")).unwrap_err().to_string();
             assert!(
                 message.contains(&format!("invalid VLAN id {vid:?} (expected 1 to 4094)")),
                 "{vid}: {message}"
             );
         }
-        assert!(parse_vlan("eth0")
-            .unwrap_err()
-            .to_string()
-            .contains("missing VLAN id"));
-        assert!(parse_vlan("eth0,1,2")
-            .unwrap_err()
-            .to_string()
-            .contains("too many fields"));
+        assert!(parse_vlan("eth0").unwrap_err().to_string().contains("missing VLAN id"));
+        assert!(parse_vlan("eth0,1,2").unwrap_err().to_string().contains("too many fields"));
     }
 }

@@ -64,10 +64,7 @@ mod tests {
 
     #[test]
     fn inspect_pid() {
-        assert_eq!(
-            pid_from_inspect(Path::new("/s"), "abc", INFO.as_bytes()).unwrap(),
-            31337
-        );
+        assert_eq!(pid_from_inspect(Path::new("/s"), "abc", INFO.as_bytes()).unwrap(), 31337);
     }
 
     #[test]
@@ -81,34 +78,22 @@ mod tests {
     fn inspect_missing_pid() {
         let body = r#"{"name":"x","labels":{"pid":"5"}}"#;
         let err = pid_from_inspect(Path::new("/s"), "abc", body.as_bytes()).unwrap_err();
-        assert!(
-            err.to_string().ends_with("the reply has no pid field"),
-            "{err}"
-        );
+        assert!(err.to_string().ends_with("the reply has no pid field"), "{err}");
     }
 
     #[test]
     fn fake_crio_reply() {
         let server = FakeServer::replying(&reply("200 OK", INFO));
-        assert_eq!(
-            container_pid_at(&server.socket, "abc123", TIMEOUT).unwrap(),
-            31337
-        );
+        assert_eq!(container_pid_at(&server.socket, "abc123", TIMEOUT).unwrap(), 31337);
         let request = server.request();
-        assert!(
-            request.starts_with("GET /containers/abc123 HTTP/1.1\r\n"),
-            "{request}"
-        );
+        assert!(request.starts_with("GET /containers/abc123 HTTP/1.1\r\n"), "{request}");
         assert!(request.contains("\r\nHost: crio\r\n"), "{request}");
     }
 
     #[test]
     fn fake_crio_chunked() {
         let server = FakeServer::start(Reply::Pieces(vec![chunked_reply("200 OK", INFO, 64)]));
-        assert_eq!(
-            container_pid_at(&server.socket, "abc123", TIMEOUT).unwrap(),
-            31337
-        );
+        assert_eq!(container_pid_at(&server.socket, "abc123", TIMEOUT).unwrap(), 31337);
     }
 
     #[test]

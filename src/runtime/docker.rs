@@ -46,13 +46,9 @@ pub fn socket_from_docker_host(value: Option<&OsStr>) -> Result<PathBuf, Error> 
         Some(value) if value.is_empty() => return Ok(PathBuf::from(DEFAULT_SOCKET)),
         Some(value) => value,
     };
-    let unsupported = || Error::UnsupportedDockerHost {
-        value: value.to_string_lossy().into_owned(),
-    };
-    let path = value
-        .as_bytes()
-        .strip_prefix(b"unix://")
-        .ok_or_else(unsupported)?;
+    let unsupported =
+        || Error::UnsupportedDockerHost { value: value.to_string_lossy().into_owned() };
+    let path = value.as_bytes().strip_prefix(b"unix://").ok_or_else(unsupported)?;
     if !path.starts_with(b"/") {
         return Err(unsupported());
     }
@@ -70,15 +66,8 @@ pub fn pid_from_inspect(socket: &Path, container: &str, body: &[u8]) -> Result<u
     let state = document.get("State");
     // Docker reports Pid 0 for a stopped container. Checking Running=false as well
     // covers an engine that keeps the last PID after the process exits.
-    if state
-        .and_then(|state| state.get("Running"))
-        .and_then(json::Value::as_bool)
-        == Some(false)
-    {
-        return Err(Error::NotRunning {
-            engine: Engine::Docker,
-            container: container.to_string(),
-        });
+    if state.and_then(|state| state.get("Running")).and_then(json::Value::as_bool) == Some(false) {
+        return Err(Error::NotRunning { engine: Engine::Docker, container: container.to_string() });
     }
     let pid = state.and_then(|state| state.get("Pid"));
     validate_pid(Engine::Docker, socket, container, "State.Pid", pid)
@@ -118,10 +107,7 @@ mod tests {
             "/var/run/docker.sock",
         ] {
             let err = socket(Some(value)).unwrap_err();
-            assert!(
-                matches!(err, Error::UnsupportedDockerHost { .. }),
-                "{value}: {err}"
-            );
+            assert!(matches!(err, Error::UnsupportedDockerHost { .. }), "{value}: {err}");
         }
         assert_eq!(
             socket(Some("tcp://127.0.0.1:2375")).unwrap_err().to_string(),
@@ -131,10 +117,7 @@ mod tests {
 
     #[test]
     fn inspect_pid_by_path_not_by_text() {
-        assert_eq!(
-            pid_from_inspect(Path::new("/s"), "web", INSPECT.as_bytes()).unwrap(),
-            4242
-        );
+        assert_eq!(pid_from_inspect(Path::new("/s"), "web", INSPECT.as_bytes()).unwrap(), 4242);
     }
 
     #[test]
@@ -163,25 +146,16 @@ mod tests {
             "not json",
         ] {
             let result = pid_from_inspect(Path::new("/s"), "web", body.as_bytes());
-            assert!(
-                matches!(result, Err(Error::MalformedReply { .. })),
-                "{body}: {result:?}"
-            );
+            assert!(matches!(result, Err(Error::MalformedReply { .. })), "{body}: {result:?}");
         }
     }
 
     #[test]
     fn fake_engine_content_length() {
         let server = FakeServer::replying(&reply("200 OK", INSPECT));
-        assert_eq!(
-            container_pid_at(&server.socket, "web", TIMEOUT).unwrap(),
-            4242
-        );
+        assert_eq!(container_pid_at(&server.socket, "web", TIMEOUT).unwrap(), 4242);
         let request = server.request();
-        assert!(
-            request.starts_with("GET /containers/web/json HTTP/1.1\r\n"),
-            "{request}"
-        );
+        assert!(request.starts_with("GET /containers/web/json HTTP/1.1\r\n"), "{request}");
         assert!(request.contains("\r\nHost: docker\r\n"), "{request}");
         assert!(request.contains("\r\nConnection: close\r\n"), "{request}");
     }
@@ -191,10 +165,7 @@ mod tests {
         let reply = chunked_reply("200 OK", INSPECT, 7);
         let pieces = reply.chunks(11).map(<[u8]>::to_vec).collect();
         let server = FakeServer::start(Reply::Pieces(pieces));
-        assert_eq!(
-            container_pid_at(&server.socket, "4f3c", TIMEOUT).unwrap(),
-            4242
-        );
+        assert_eq!(container_pid_at(&server.socket, "4f3c", TIMEOUT).unwrap(), 4242);
         assert!(server.request().starts_with("GET /containers/4f3c/json "));
     }
 
@@ -202,9 +173,7 @@ mod tests {
     fn fake_engine_encodes_name() {
         let server = FakeServer::replying(&reply("200 OK", INSPECT));
         container_pid_at(&server.socket, "a b/../c", TIMEOUT).unwrap();
-        assert!(server
-            .request()
-            .starts_with("GET /containers/a%20b%2F..%2Fc/json "));
+        assert!(server.request().starts_with("GET /containers/a%20b%2F..%2Fc/json "));
     }
 
     #[test]
@@ -254,11 +223,7 @@ mod tests {
         let server = FakeServer::replying(b"\x00\x01garbage\r\n\r\n");
         let err = container_pid_at(&server.socket, "web", TIMEOUT).unwrap_err();
         assert!(matches!(err, Error::MalformedReply { .. }), "{err:?}");
-        assert!(
-            err.to_string()
-                .starts_with("malformed reply from the Docker engine at "),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("malformed reply from the Docker engine at "), "{err}");
     }
 
     #[test]
@@ -268,8 +233,7 @@ mod tests {
         let server = FakeServer::replying(&truncated);
         let err = container_pid_at(&server.socket, "web", TIMEOUT).unwrap_err();
         assert!(
-            err.to_string()
-                .ends_with("the reply ended before the message was complete"),
+            err.to_string().ends_with("the reply ended before the message was complete"),
             "{err}"
         );
     }
@@ -296,11 +260,7 @@ mod tests {
         let started = Instant::now();
         let err = container_pid_at(&server.socket, "web", Duration::from_millis(200)).unwrap_err();
         assert!(matches!(err, Error::TimedOut { .. }), "{err:?}");
-        assert!(
-            started.elapsed() < Duration::from_secs(2),
-            "{:?}",
-            started.elapsed()
-        );
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
         assert!(err
             .to_string()
             .starts_with("timed out after 200 ms waiting for a reply from the Docker engine at "));
@@ -315,11 +275,7 @@ mod tests {
         let started = Instant::now();
         let err = container_pid_at(&server.socket, "web", Duration::from_millis(300)).unwrap_err();
         assert!(matches!(err, Error::TimedOut { .. }), "{err:?}");
-        assert!(
-            started.elapsed() < Duration::from_secs(1),
-            "{:?}",
-            started.elapsed()
-        );
+        assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
     }
 
     #[test]
@@ -342,21 +298,14 @@ mod tests {
         let socket = dir.path().join("docker.sock");
         drop(UnixListener::bind(&socket).unwrap());
         let err = container_pid_at(&socket, "web", TIMEOUT).unwrap_err();
-        assert!(
-            err.to_string()
-                .contains(": Connection refused (is dockerd running?"),
-            "{err}"
-        );
+        assert!(err.to_string().contains(": Connection refused (is dockerd running?"), "{err}");
     }
 
     #[test]
     fn invalid_names() {
         for name in ["", "/", ".", "..", "/.."] {
             let err = container_pid_at(Path::new("/nonexistent"), name, TIMEOUT).unwrap_err();
-            assert!(
-                matches!(err, Error::InvalidName { .. }),
-                "{name:?}: {err:?}"
-            );
+            assert!(matches!(err, Error::InvalidName { .. }), "{name:?}: {err:?}");
         }
     }
 }

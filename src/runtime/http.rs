@@ -53,11 +53,9 @@ impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ParseError::Truncated => f.write_str("the reply ended before the message was complete"),
-            ParseError::TooLarge => write!(
-                f,
-                "the reply is larger than the {} MiB limit",
-                MAX_RESPONSE_LEN >> 20
-            ),
+            ParseError::TooLarge => {
+                write!(f, "the reply is larger than the {} MiB limit", MAX_RESPONSE_LEN >> 20)
+            }
             ParseError::Malformed(reason) => f.write_str(reason),
         }
     }
@@ -87,11 +85,7 @@ impl fmt::Display for Error {
             Error::Send(err) => write!(f, "failed to send the request: {err}"),
             Error::Receive(err) => write!(f, "failed to read the reply: {err}"),
             Error::TimedOut(timeout) => {
-                write!(
-                    f,
-                    "timed out after {} waiting for the reply",
-                    format_duration(*timeout)
-                )
+                write!(f, "timed out after {} waiting for the reply", format_duration(*timeout))
             }
             Error::Parse(err) => write!(f, "malformed reply: {err}"),
         }
@@ -144,9 +138,7 @@ pub fn get(socket: &Path, host: &str, target: &str, timeout: Duration) -> Result
         "GET {target} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: koko/{}\r\nAccept: application/json\r\nConnection: close\r\n\r\n",
         env!("CARGO_PKG_VERSION")
     );
-    stream
-        .set_write_timeout(Some(timeout))
-        .map_err(Error::Send)?;
+    stream.set_write_timeout(Some(timeout)).map_err(Error::Send)?;
     stream.write_all(request.as_bytes()).map_err(|err| {
         if is_timeout(&err) {
             Error::TimedOut(timeout)
@@ -174,9 +166,7 @@ fn read_response(
         if remaining.is_zero() {
             return Err(Error::TimedOut(timeout));
         }
-        stream
-            .set_read_timeout(Some(remaining))
-            .map_err(Error::Receive)?;
+        stream.set_read_timeout(Some(remaining)).map_err(Error::Receive)?;
 
         let count = match stream.read(&mut buffer) {
             Ok(count) => count,
@@ -203,10 +193,7 @@ fn read_response(
 }
 
 fn is_timeout(err: &io::Error) -> bool {
-    matches!(
-        err.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
+    matches!(err.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
 }
 
 /// Parses a complete reply: the connection has been closed after the last byte.
@@ -239,12 +226,7 @@ fn parse(bytes: &[u8], at_eof: bool) -> Result<Response, ParseError> {
         } else {
             parse_body(&headers, after_head, at_eof)?
         };
-        return Ok(Response {
-            status,
-            reason,
-            headers,
-            body,
-        });
+        return Ok(Response { status, reason, headers, body });
     }
 }
 
@@ -304,9 +286,7 @@ fn parse_status_line(line: &[u8]) -> Result<(u16, String), ParseError> {
     if rest.len() < 3 || !rest[..3].iter().all(u8::is_ascii_digit) {
         return Err(invalid());
     }
-    let status = rest[..3]
-        .iter()
-        .fold(0u16, |acc, digit| acc * 10 + u16::from(digit - b'0'));
+    let status = rest[..3].iter().fold(0u16, |acc, digit| acc * 10 + u16::from(digit - b'0'));
     if status < 100 {
         return Err(invalid());
     }
@@ -327,17 +307,11 @@ fn parse_field(line: &[u8]) -> Result<(String, String), ParseError> {
         return Err(malformed("obsolete line folding in a header field"));
     }
     let colon = line.iter().position(|&b| b == b':').ok_or_else(|| {
-        malformed(format!(
-            "header field without a colon: {:?}",
-            lossy_prefix(line)
-        ))
+        malformed(format!("header field without a colon: {:?}", lossy_prefix(line)))
     })?;
     let name = &line[..colon];
     if name.is_empty() || !name.iter().all(|&b| is_token_byte(b)) {
-        return Err(malformed(format!(
-            "invalid header field name {:?}",
-            lossy_prefix(name)
-        )));
+        return Err(malformed(format!("invalid header field name {:?}", lossy_prefix(name))));
     }
     let value = trim_whitespace(&line[colon + 1..]);
     if value.iter().any(|&b| b == 0 || b == b'\r') {
@@ -346,22 +320,13 @@ fn parse_field(line: &[u8]) -> Result<(String, String), ParseError> {
             String::from_utf8_lossy(name)
         )));
     }
-    Ok((
-        String::from_utf8_lossy(name).into_owned(),
-        String::from_utf8_lossy(value).into_owned(),
-    ))
+    Ok((String::from_utf8_lossy(name).into_owned(), String::from_utf8_lossy(value).into_owned()))
 }
 
 fn trim_whitespace(bytes: &[u8]) -> &[u8] {
     let is_space = |b: &u8| *b == b' ' || *b == b'\t';
-    let start = bytes
-        .iter()
-        .position(|b| !is_space(b))
-        .unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| !is_space(b))
-        .map_or(start, |i| i + 1);
+    let start = bytes.iter().position(|b| !is_space(b)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !is_space(b)).map_or(start, |i| i + 1);
     &bytes[start..end]
 }
 
@@ -386,17 +351,13 @@ fn parse_body(
     rest: &[u8],
     at_eof: bool,
 ) -> Result<Vec<u8>, ParseError> {
-    let has_transfer_encoding = headers
-        .iter()
-        .any(|(key, _)| key.eq_ignore_ascii_case("transfer-encoding"));
+    let has_transfer_encoding =
+        headers.iter().any(|(key, _)| key.eq_ignore_ascii_case("transfer-encoding"));
     let content_encodings = field_list(headers, "content-encoding");
-    if let Some(coding) = content_encodings
-        .iter()
-        .find(|coding| !coding.eq_ignore_ascii_case("identity"))
+    if let Some(coding) =
+        content_encodings.iter().find(|coding| !coding.eq_ignore_ascii_case("identity"))
     {
-        return Err(malformed(format!(
-            "unsupported Content-Encoding {coding:?}"
-        )));
+        return Err(malformed(format!("unsupported Content-Encoding {coding:?}")));
     }
 
     // Transfer-Encoding overrides Content-Length (RFC 9112, section 6.3).
@@ -442,8 +403,7 @@ fn content_length(headers: &[(String, String)]) -> Result<Option<usize>, ParseEr
         }
         // Any number above the limit is rejected anyway, so saturating is enough.
         let value = element.bytes().fold(0usize, |acc, digit| {
-            acc.saturating_mul(10)
-                .saturating_add(usize::from(digit - b'0'))
+            acc.saturating_mul(10).saturating_add(usize::from(digit - b'0'))
         });
         match length {
             Some(previous) if previous != value => {
@@ -452,10 +412,7 @@ fn content_length(headers: &[(String, String)]) -> Result<Option<usize>, ParseEr
             _ => length = Some(value),
         }
     }
-    if length.is_none()
-        && headers
-            .iter()
-            .any(|(key, _)| key.eq_ignore_ascii_case("content-length"))
+    if length.is_none() && headers.iter().any(|(key, _)| key.eq_ignore_ascii_case("content-length"))
     {
         return Err(malformed("empty Content-Length"));
     }
@@ -528,10 +485,9 @@ mod tests {
     fn ok(bytes: &[u8]) -> Response {
         match parse_response(bytes) {
             Ok(response) => response,
-            Err(err) => panic!(
-                "parse_response({:?}) failed: {err}",
-                String::from_utf8_lossy(bytes)
-            ),
+            Err(err) => {
+                panic!("parse_response({:?}) failed: {err}", String::from_utf8_lossy(bytes))
+            }
         }
     }
 
@@ -563,10 +519,7 @@ mod tests {
     fn body_until_eof() {
         let response = ok(b"HTTP/1.0 200 OK\r\n\r\nhello");
         assert_eq!(response.body, b"hello");
-        assert_eq!(
-            parse(b"HTTP/1.0 200 OK\r\n\r\nhello", false),
-            Err(ParseError::Truncated)
-        );
+        assert_eq!(parse(b"HTTP/1.0 200 OK\r\n\r\nhello", false), Err(ParseError::Truncated));
     }
 
     #[test]
@@ -595,10 +548,7 @@ mod tests {
     #[test]
     fn no_header_end_is_truncated() {
         assert_eq!(err(b""), ParseError::Truncated);
-        assert_eq!(
-            err(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"),
-            ParseError::Truncated
-        );
+        assert_eq!(err(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"), ParseError::Truncated);
     }
 
     #[test]
@@ -631,10 +581,7 @@ mod tests {
                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{size}\r\nabcd\r\n0\r\n\r\n"
             )
         };
-        assert_eq!(
-            err(reply("ffffffffffffffffff").as_bytes()),
-            ParseError::TooLarge
-        );
+        assert_eq!(err(reply("ffffffffffffffffff").as_bytes()), ParseError::TooLarge);
         assert_eq!(err(reply("400001").as_bytes()), ParseError::TooLarge);
         assert!(is_malformed(&err(reply("").as_bytes())));
         assert!(is_malformed(&err(reply("-4").as_bytes())));
@@ -648,9 +595,7 @@ mod tests {
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"
         )));
         assert!(is_malformed(&err(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")));
-        assert!(is_malformed(&err(
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\n\r\n"
-        )));
+        assert!(is_malformed(&err(b"HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\n\r\n")));
         assert!(is_malformed(&err(
             b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 0\r\n\r\n"
         )));
@@ -658,18 +603,10 @@ mod tests {
 
     #[test]
     fn content_length_invalid() {
-        assert!(is_malformed(&err(
-            b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n"
-        )));
-        assert!(is_malformed(&err(
-            b"HTTP/1.1 200 OK\r\nContent-Length: 1e3\r\n\r\n"
-        )));
-        assert!(is_malformed(&err(
-            b"HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\nhello"
-        )));
-        assert!(is_malformed(&err(
-            b"HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n"
-        )));
+        assert!(is_malformed(&err(b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n")));
+        assert!(is_malformed(&err(b"HTTP/1.1 200 OK\r\nContent-Length: 1e3\r\n\r\n")));
+        assert!(is_malformed(&err(b"HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\nhello")));
+        assert!(is_malformed(&err(b"HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n")));
         assert_eq!(
             err(b"HTTP/1.1 200 OK\r\nContent-Length: 4194305\r\n\r\n"),
             ParseError::TooLarge
@@ -690,10 +627,7 @@ mod tests {
             ok(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok").body,
             b"ok"
         );
-        assert_eq!(
-            ok(b"HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok").body,
-            b"ok"
-        );
+        assert_eq!(ok(b"HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok").body, b"ok");
         assert!(is_malformed(&err(
             b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok!"
         )));
@@ -708,18 +642,10 @@ mod tests {
 
     #[test]
     fn header_syntax_errors() {
-        assert!(is_malformed(&err(
-            b"HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n"
-        )));
-        assert!(is_malformed(&err(
-            b"HTTP/1.1 200 OK\r\n: empty name\r\n\r\n"
-        )));
-        assert!(is_malformed(&err(
-            b"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n"
-        )));
-        assert!(is_malformed(&err(
-            b"HTTP/1.1 200 OK\r\nX-A: 1\r\n folded\r\n\r\n"
-        )));
+        assert!(is_malformed(&err(b"HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n")));
+        assert!(is_malformed(&err(b"HTTP/1.1 200 OK\r\n: empty name\r\n\r\n")));
+        assert!(is_malformed(&err(b"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n")));
+        assert!(is_malformed(&err(b"HTTP/1.1 200 OK\r\nX-A: 1\r\n folded\r\n\r\n")));
         assert!(is_malformed(&err(b"HTTP/1.1 200 OK\r\nX-A: a\rb\r\n\r\n")));
     }
 
@@ -729,9 +655,7 @@ mod tests {
             ok(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx");
         assert_eq!(response.status, 200);
         assert_eq!(response.body, b"x");
-        assert!(is_malformed(&err(
-            b"HTTP/1.1 101 Switching Protocols\r\n\r\n"
-        )));
+        assert!(is_malformed(&err(b"HTTP/1.1 101 Switching Protocols\r\n\r\n")));
     }
 
     #[test]

@@ -29,11 +29,9 @@ impl Value {
     /// is not an object. With duplicate keys the last one wins.
     pub fn get(&self, key: &str) -> Option<&Value> {
         match self {
-            Value::Object(members) => members
-                .iter()
-                .rev()
-                .find(|(name, _)| name == key)
-                .map(|(_, value)| value),
+            Value::Object(members) => {
+                members.iter().rev().find(|(name, _)| name == key).map(|(_, value)| value)
+            }
             _ => None,
         }
     }
@@ -88,11 +86,7 @@ impl std::error::Error for Error {}
 /// instead of failing the whole document. Any input gives a `Value` or an error, and
 /// `parse_never_panics` checks this on random and mutated documents.
 pub fn parse(bytes: &[u8]) -> Result<Value, Error> {
-    let mut parser = Parser {
-        bytes,
-        pos: 0,
-        depth: 0,
-    };
+    let mut parser = Parser { bytes, pos: 0, depth: 0 };
     let value = parser.parse_value()?;
     parser.skip_whitespace();
     if parser.pos != bytes.len() {
@@ -109,10 +103,7 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn error(&self, reason: &'static str) -> Error {
-        Error {
-            offset: self.pos,
-            reason,
-        }
+        Error { offset: self.pos, reason }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -329,10 +320,7 @@ impl Parser<'_> {
         let mut text = Vec::new();
         loop {
             let run_start = self.pos;
-            while self
-                .peek()
-                .is_some_and(|b| b != b'"' && b != b'\\' && b >= 0x20)
-            {
+            while self.peek().is_some_and(|b| b != b'"' && b != b'\\' && b >= 0x20) {
                 self.pos += 1;
             }
             text.extend_from_slice(&self.bytes[run_start..self.pos]);
@@ -373,10 +361,7 @@ mod tests {
 
     fn err(bytes: &[u8]) -> Error {
         match parse(bytes) {
-            Ok(value) => panic!(
-                "parse({:?}) succeeded: {value:?}",
-                String::from_utf8_lossy(bytes)
-            ),
+            Ok(value) => panic!("parse({:?}) succeeded: {value:?}", String::from_utf8_lossy(bytes)),
             Err(err) => err,
         }
     }
@@ -413,19 +398,16 @@ mod tests {
 
     #[test]
     fn numbers_invalid() {
-        for text in [
-            "-", "01", "1.", ".5", "1e", "1e+", "+1", "0x10", "--1", "1.e3", "Infinity", "NaN",
-        ] {
+        for text in
+            ["-", "01", "1.", ".5", "1e", "1e+", "+1", "0x10", "--1", "1.e3", "Infinity", "NaN"]
+        {
             err(text.as_bytes());
         }
     }
 
     #[test]
     fn string_escapes() {
-        assert_eq!(
-            string(r#""a\"b\\c\/d\b\f\n\r\t""#),
-            "a\"b\\c/d\u{8}\u{c}\n\r\t"
-        );
+        assert_eq!(string(r#""a\"b\\c\/d\b\f\n\r\t""#), "a\"b\\c/d\u{8}\u{c}\n\r\t");
         assert_eq!(string(r#""\u00e9\u20AC""#), "é€");
         assert_eq!(string(r#""\ud83d\ude00""#), "😀");
         assert_eq!(string("\"é raw\""), "é raw");
@@ -442,10 +424,7 @@ mod tests {
 
     #[test]
     fn invalid_utf8_replaced() {
-        assert_eq!(
-            parse(b"\"a\xffb\"").unwrap(),
-            Value::String("a\u{fffd}b".into())
-        );
+        assert_eq!(parse(b"\"a\xffb\"").unwrap(), Value::String("a\u{fffd}b".into()));
     }
 
     #[test]
@@ -491,11 +470,7 @@ mod tests {
         let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
         assert!(parse(nested(MAX_DEPTH).as_bytes()).is_ok());
         assert_eq!(err(nested(MAX_DEPTH + 1).as_bytes()).offset, MAX_DEPTH);
-        let objects = format!(
-            "{}1{}",
-            "{\"a\":".repeat(MAX_DEPTH + 1),
-            "}".repeat(MAX_DEPTH + 1)
-        );
+        let objects = format!("{}1{}", "{\"a\":".repeat(MAX_DEPTH + 1), "}".repeat(MAX_DEPTH + 1));
         err(objects.as_bytes());
         // An unclosed deep document must fail on depth or truncation, not on the stack.
         err("[".repeat(1_000_000).as_bytes());
@@ -509,16 +484,8 @@ mod tests {
             "Other": {"State": {"Pid": 4}},
             "State": {"Status": "running", "Running": true, "Pid": 5678}
         }"#);
-        assert_eq!(
-            document.lookup(&["State", "Pid"]).and_then(Value::as_i64),
-            Some(5678)
-        );
-        assert_eq!(
-            document
-                .lookup(&["State", "Running"])
-                .and_then(Value::as_bool),
-            Some(true)
-        );
+        assert_eq!(document.lookup(&["State", "Pid"]).and_then(Value::as_i64), Some(5678));
+        assert_eq!(document.lookup(&["State", "Running"]).and_then(Value::as_bool), Some(true));
         assert_eq!(document.lookup(&["State", "Missing"]), None);
         assert_eq!(document.lookup(&["Pid", "x"]), None);
         assert_eq!(document.lookup(&[]), Some(&document));

@@ -63,38 +63,17 @@ pub enum Error {
     /// `DOCKER_HOST` names something other than a unix socket.
     UnsupportedDockerHost { value: String },
     /// connect(2) on the engine's socket failed.
-    Connect {
-        engine: Engine,
-        socket: PathBuf,
-        source: io::Error,
-    },
+    Connect { engine: Engine, socket: PathBuf, source: io::Error },
     /// Sending the request or reading the reply failed after connecting.
-    Io {
-        engine: Engine,
-        socket: PathBuf,
-        operation: &'static str,
-        source: io::Error,
-    },
+    Io { engine: Engine, socket: PathBuf, operation: &'static str, source: io::Error },
     /// The engine did not send a whole reply in time.
-    TimedOut {
-        engine: Engine,
-        socket: PathBuf,
-        timeout: Duration,
-    },
+    TimedOut { engine: Engine, socket: PathBuf, timeout: Duration },
     /// The reply is not valid HTTP or JSON, or lacks the fields koko needs.
-    MalformedReply {
-        engine: Engine,
-        socket: PathBuf,
-        reason: String,
-    },
+    MalformedReply { engine: Engine, socket: PathBuf, reason: String },
     /// The reply exceeds `http::MAX_RESPONSE_LEN`.
     ReplyTooLarge { engine: Engine, socket: PathBuf },
     /// The engine returned 404 for the container.
-    NotFound {
-        engine: Engine,
-        container: String,
-        message: Option<String>,
-    },
+    NotFound { engine: Engine, container: String, message: Option<String> },
     /// The container exists but has no running init process.
     NotRunning { engine: Engine, container: String },
     /// The engine returned a status other than 200 and 404.
@@ -207,36 +186,20 @@ fn request(
     let response = http::get(socket, engine.host(), target, timeout).map_err(|err| {
         let socket = socket.to_path_buf();
         match err {
-            http::Error::Connect(source) => Error::Connect {
-                engine,
-                socket,
-                source,
-            },
-            http::Error::Send(source) => Error::Io {
-                engine,
-                socket,
-                operation: "send the request to",
-                source,
-            },
-            http::Error::Receive(source) => Error::Io {
-                engine,
-                socket,
-                operation: "read the reply from",
-                source,
-            },
-            http::Error::TimedOut(timeout) => Error::TimedOut {
-                engine,
-                socket,
-                timeout,
-            },
+            http::Error::Connect(source) => Error::Connect { engine, socket, source },
+            http::Error::Send(source) => {
+                Error::Io { engine, socket, operation: "send the request to", source }
+            }
+            http::Error::Receive(source) => {
+                Error::Io { engine, socket, operation: "read the reply from", source }
+            }
+            http::Error::TimedOut(timeout) => Error::TimedOut { engine, socket, timeout },
             http::Error::Parse(http::ParseError::TooLarge) => {
                 Error::ReplyTooLarge { engine, socket }
             }
-            http::Error::Parse(err) => Error::MalformedReply {
-                engine,
-                socket,
-                reason: err.to_string(),
-            },
+            http::Error::Parse(err) => {
+                Error::MalformedReply { engine, socket, reason: err.to_string() }
+            }
         }
     })?;
 
@@ -276,12 +239,8 @@ fn error_message(body: &[u8]) -> Option<String> {
 /// Replaces control characters, so text from the engine cannot move the cursor or
 /// change colors on the user's terminal, and cuts it to `max_chars` characters.
 fn sanitize(text: &str, max_chars: usize) -> String {
-    let mut clean: String = text
-        .trim()
-        .chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .take(max_chars)
-        .collect();
+    let mut clean: String =
+        text.trim().chars().map(|c| if c.is_control() { '?' } else { c }).take(max_chars).collect();
     if text.trim().chars().count() > max_chars {
         clean.push_str("...");
     }
@@ -292,10 +251,7 @@ fn sanitize(text: &str, max_chars: usize) -> String {
 /// into the request path and `name` is what the user typed.
 fn check_designator(engine: Engine, name: &str, segment: &str) -> Result<(), Error> {
     if segment.is_empty() || segment == "." || segment == ".." {
-        return Err(Error::InvalidName {
-            engine,
-            name: name.to_string(),
-        });
+        return Err(Error::InvalidName { engine, name: name.to_string() });
     }
     Ok(())
 }
@@ -323,27 +279,16 @@ fn validate_pid(
     field: &str,
     value: Option<&json::Value>,
 ) -> Result<u32, Error> {
-    let malformed = |reason: String| Error::MalformedReply {
-        engine,
-        socket: socket.to_path_buf(),
-        reason,
-    };
+    let malformed =
+        |reason: String| Error::MalformedReply { engine, socket: socket.to_path_buf(), reason };
     let value = value.ok_or_else(|| malformed(format!("the reply has no {field} field")))?;
-    let pid = value.as_i64().ok_or_else(|| {
-        malformed(format!(
-            "{field} is not an integer: {}",
-            describe_json(value)
-        ))
-    })?;
+    let pid = value
+        .as_i64()
+        .ok_or_else(|| malformed(format!("{field} is not an integer: {}", describe_json(value))))?;
     match pid {
-        0 => Err(Error::NotRunning {
-            engine,
-            container: container.to_string(),
-        }),
+        0 => Err(Error::NotRunning { engine, container: container.to_string() }),
         1..=0x7fff_ffff => Ok(pid as u32),
-        _ => Err(malformed(format!(
-            "{field} is not a valid process ID: {pid}"
-        ))),
+        _ => Err(malformed(format!("{field} is not a valid process ID: {pid}"))),
     }
 }
 
@@ -383,10 +328,7 @@ mod tests {
         );
         assert_eq!(error_message(br#"{"other":1}"#), None);
         assert_eq!(error_message(b""), None);
-        assert_eq!(
-            error_message(b"\x1b[31mred\x1b[0m").as_deref(),
-            Some("?[31mred?[0m")
-        );
+        assert_eq!(error_message(b"\x1b[31mred\x1b[0m").as_deref(), Some("?[31mred?[0m"));
         let long = "x".repeat(1000);
         assert_eq!(error_message(long.as_bytes()).map(|m| m.len()), Some(303));
     }
@@ -416,16 +358,10 @@ mod tests {
 
     #[test]
     fn not_found_and_not_running_messages() {
-        let not_found = Error::NotFound {
-            engine: Engine::Docker,
-            container: "x".into(),
-            message: None,
-        };
+        let not_found =
+            Error::NotFound { engine: Engine::Docker, container: "x".into(), message: None };
         assert_eq!(not_found.to_string(), "container \"x\" not found");
-        let not_running = Error::NotRunning {
-            engine: Engine::Crio,
-            container: "x".into(),
-        };
+        let not_running = Error::NotRunning { engine: Engine::Crio, container: "x".into() };
         assert_eq!(not_running.to_string(), "container \"x\" is not running");
     }
 }
@@ -551,9 +487,7 @@ mod test_support {
             let listener = UnixListener::bind(&socket).expect("bind fake engine socket");
             let handle = thread::spawn(move || {
                 let (mut stream, _) = listener.accept().expect("accept");
-                stream
-                    .set_read_timeout(Some(Duration::from_secs(5)))
-                    .expect("set timeout");
+                stream.set_read_timeout(Some(Duration::from_secs(5))).expect("set timeout");
                 let mut request = Vec::new();
                 let mut buffer = [0u8; 1024];
                 while !request.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -576,11 +510,7 @@ mod test_support {
                 }
                 request
             });
-            FakeServer {
-                socket,
-                handle: Some(handle),
-                _dir: dir,
-            }
+            FakeServer { socket, handle: Some(handle), _dir: dir }
         }
 
         /// Replies with `reply` in one write.

@@ -68,9 +68,7 @@ fn check_root() -> Result<(), String> {
     // SAFETY: geteuid(2) has no preconditions and cannot fail.
     let euid = unsafe { libc::geteuid() };
     if euid != 0 {
-        return Err(format!(
-            "tests need root to create namespaces (effective uid is {euid})"
-        ));
+        return Err(format!("tests need root to create namespaces (effective uid is {euid})"));
     }
 
     let probe = run_command("unshare", &["--net", "--mount", "true"]);
@@ -123,11 +121,7 @@ impl fmt::Display for Output {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "command: {}", self.command)?;
         if self.timed_out {
-            writeln!(
-                f,
-                "status: killed after timing out ({}s)",
-                COMMAND_TIMEOUT.as_secs()
-            )?;
+            writeln!(f, "status: killed after timing out ({}s)", COMMAND_TIMEOUT.as_secs())?;
         } else {
             writeln!(f, "status: {}", self.status)?;
         }
@@ -140,19 +134,13 @@ fn indent_block(text: &str) -> String {
     if text.is_empty() {
         return "    (empty)".to_string();
     }
-    text.lines()
-        .map(|line| format!("    {line}\n"))
-        .collect::<String>()
-        .trim_end()
-        .to_string()
+    text.lines().map(|line| format!("    {line}\n")).collect::<String>().trim_end().to_string()
 }
 
 /// Quotes one argument the way a POSIX shell would need it.
 fn shell_quote(arg: &str) -> String {
     let plain = !arg.is_empty()
-        && arg
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_@%+=:,./-".contains(&b));
+        && arg.bytes().all(|b| b.is_ascii_alphanumeric() || b"_@%+=:,./-".contains(&b));
     if plain {
         arg.to_string()
     } else {
@@ -271,10 +259,7 @@ impl Holder {
                  (status {status:?}, stdout {line:?}, stderr {stderr:?})"
             );
         }
-        Holder {
-            child,
-            _stdout: stdout,
-        }
+        Holder { child, _stdout: stdout }
     }
 
     fn pid(&self) -> u32 {
@@ -329,21 +314,9 @@ impl Sandbox {
     pub fn new() -> Sandbox {
         let holder = Holder::spawn(
             "unshare",
-            &[
-                "--net",
-                "--mount",
-                "--propagation",
-                "private",
-                "--",
-                "sh",
-                "-c",
-                SANDBOX_SCRIPT,
-            ],
+            &["--net", "--mount", "--propagation", "private", "--", "sh", "-c", SANDBOX_SCRIPT],
         );
-        Sandbox {
-            holder,
-            sleepers: Mutex::new(Vec::new()),
-        }
+        Sandbox { holder, sleepers: Mutex::new(Vec::new()) }
     }
 
     /// Returns the PID of the process that keeps the sandbox's namespaces alive.
@@ -454,10 +427,7 @@ impl Sandbox {
     /// sandbox has a tentative address.
     pub fn ping(&self, netns: &str, addr: &str) -> Output {
         self.wait_for_dad();
-        self.run(
-            "ip",
-            &["netns", "exec", netns, "ping", "-c", "1", "-W", "2", addr],
-        )
+        self.run("ip", &["netns", "exec", netns, "ping", "-c", "1", "-W", "2", addr])
     }
 
     /// Waits until no up link in the sandbox has a tentative IPv6 address, or until
@@ -509,10 +479,7 @@ impl Sandbox {
             ],
         );
         let sleeper_pid = sleeper.pid();
-        self.sleepers
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push(sleeper);
+        self.sleepers.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(sleeper);
         sleeper_pid
     }
 
@@ -558,11 +525,7 @@ impl Sandbox {
         let qdiscs = self.tool_in(netns, "tc", &["qdisc", "show"]);
         NamespaceState {
             links: links.stdout.lines().map(normalize_link_line).collect(),
-            addrs: addrs
-                .stdout
-                .lines()
-                .filter_map(normalize_addr_line)
-                .collect(),
+            addrs: addrs.stdout.lines().filter_map(normalize_addr_line).collect(),
             qdiscs: qdiscs.stdout.lines().map(normalize_qdisc_line).collect(),
         }
     }
@@ -577,10 +540,7 @@ impl Default for Sandbox {
 impl Drop for Sandbox {
     fn drop(&mut self) {
         // Sleepers first: they also hold the sandbox's mount namespace.
-        let mut sleepers = self
-            .sleepers
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut sleepers = self.sleepers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         for sleeper in sleepers.iter_mut() {
             sleeper.stop();
         }
@@ -659,11 +619,7 @@ pub fn normalize_addr_line(line: &str) -> Option<String> {
     let mut index = 0;
     while index < fields.len() {
         let field = fields[index];
-        if field == "inet6"
-            && fields
-                .get(index + 1)
-                .is_some_and(|addr| addr.starts_with("fe80:"))
-        {
+        if field == "inet6" && fields.get(index + 1).is_some_and(|addr| addr.starts_with("fe80:")) {
             return None;
         }
         match field {
@@ -789,11 +745,8 @@ pub fn require_docker() -> bool {
 }
 
 fn check_docker() -> Result<(), String> {
-    let spawned = Command::new("docker")
-        .arg("version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
+    let spawned =
+        Command::new("docker").arg("version").stdout(Stdio::null()).stderr(Stdio::null()).status();
     if spawned.is_err() {
         return Err("docker is not installed".to_string());
     }
@@ -801,14 +754,9 @@ fn check_docker() -> Result<(), String> {
     if !info.success() {
         return Err(format!("the Docker daemon does not answer:\n{info}"));
     }
-    let image = run_command(
-        "docker",
-        &["image", "inspect", "--format", "{{.Id}}", TEST_IMAGE],
-    );
+    let image = run_command("docker", &["image", "inspect", "--format", "{{.Id}}", TEST_IMAGE]);
     if !image.success() {
-        return Err(format!(
-            "image {TEST_IMAGE} is missing; build it with tests/image/build.sh"
-        ));
+        return Err(format!("image {TEST_IMAGE} is missing; build it with tests/image/build.sh"));
     }
     Ok(())
 }
@@ -828,17 +776,7 @@ impl Container {
         let name = format!("koko-test-{name_suffix}-{}", std::process::id());
         let output = run_command(
             "docker",
-            &[
-                "run",
-                "-d",
-                "--network",
-                "none",
-                "--name",
-                &name,
-                TEST_IMAGE,
-                "sleep",
-                "1000",
-            ],
+            &["run", "-d", "--network", "none", "--name", &name, TEST_IMAGE, "sleep", "1000"],
         );
         // Take ownership before checking, so that a half-created container is removed.
         let container = Container { name };
@@ -860,18 +798,12 @@ impl Container {
     /// Returns the host PID of the container's first process.
     #[track_caller]
     pub fn pid(&self) -> u32 {
-        let output = run_command(
-            "docker",
-            &["inspect", "--format", "{{.State.Pid}}", &self.name],
-        );
+        let output = run_command("docker", &["inspect", "--format", "{{.State.Pid}}", &self.name]);
         output.assert_success();
         let text = output.stdout.trim();
         match text.parse::<u32>() {
             Ok(pid) if pid != 0 => pid,
-            _ => panic!(
-                "container {} has no running process (State.Pid {text:?})",
-                self.name
-            ),
+            _ => panic!("container {} has no running process (State.Pid {text:?})", self.name),
         }
     }
 }
@@ -880,10 +812,7 @@ impl Drop for Container {
     fn drop(&mut self) {
         let output = run_command("docker", &["rm", "-f", &self.name]);
         if !output.success() {
-            eprintln!(
-                "koko test harness: failed to remove container {}:\n{output}",
-                self.name
-            );
+            eprintln!("koko test harness: failed to remove container {}:\n{output}", self.name);
         }
     }
 }

@@ -54,10 +54,7 @@ impl TempDir {
         // A directory left by an earlier run that died with the same PID is stale.
         let _ = fs::remove_dir_all(&path);
         fs::create_dir(&path).unwrap_or_else(|error| {
-            panic!(
-                "failed to create test directory {}: {error}",
-                path.display()
-            )
+            panic!("failed to create test directory {}: {error}", path.display())
         });
         fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap_or_else(|error| {
             panic!("failed to chmod test directory {}: {error}", path.display())
@@ -101,13 +98,7 @@ impl FakeEngine {
             let handler: Handler = Box::new(handler);
             thread::spawn(move || serve(listener, handler, requests, stop))
         };
-        FakeEngine {
-            socket,
-            requests,
-            stop,
-            thread: Some(thread),
-            _dir: dir,
-        }
+        FakeEngine { socket, requests, stop, thread: Some(thread), _dir: dir }
     }
 
     /// Starts a server that sends every reply in `replies` once, in order, and a 500
@@ -116,12 +107,7 @@ impl FakeEngine {
         let mut replies = replies.into_iter();
         FakeEngine::start(move |_| {
             replies.next().unwrap_or_else(|| {
-                reply(
-                    500,
-                    "Internal Server Error",
-                    "text/plain",
-                    b"fake engine: no reply left\n",
-                )
+                reply(500, "Internal Server Error", "text/plain", b"fake engine: no reply left\n")
             })
         })
     }
@@ -137,18 +123,12 @@ impl FakeEngine {
 
     /// Returns the requests received so far, in order.
     pub fn requests(&self) -> Vec<Request> {
-        self.requests
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+        self.requests.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
 
     /// Returns the targets of the requests received so far, in order.
     pub fn targets(&self) -> Vec<String> {
-        self.requests()
-            .into_iter()
-            .map(|request| request.target)
-            .collect()
+        self.requests().into_iter().map(|request| request.target).collect()
     }
 }
 
@@ -178,16 +158,9 @@ fn serve(
         let Some(raw) = read_request_head(&mut stream) else {
             continue;
         };
-        let request = Request {
-            index,
-            target: request_target(&raw),
-            raw,
-        };
+        let request = Request { index, target: request_target(&raw), raw };
         index += 1;
-        requests
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push(request.clone());
+        requests.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(request.clone());
         let bytes = handler(&request);
         // koko may close early, e.g. on an oversized reply, so write errors are expected.
         let _ = stream.write_all(&bytes);
@@ -266,10 +239,7 @@ pub fn forward(socket: &Path, request: &Request) -> Vec<u8> {
         Ok(reply)
     })();
     result.unwrap_or_else(|error| {
-        let body = format!(
-            "fake engine: forwarding to {} failed: {error}\n",
-            socket.display()
-        );
+        let body = format!("fake engine: forwarding to {} failed: {error}\n", socket.display());
         reply(502, "Bad Gateway", "text/plain", body.as_bytes())
     })
 }

@@ -139,7 +139,11 @@ impl LinkSettings {
 /// Builds `RTM_NEWLINK` with `NLM_F_CREATE | NLM_F_EXCL` for a link of `kind`;
 /// `put_data` writes the kind's `IFLA_INFO_DATA` attributes, and the nest is left out
 /// when it writes none.
-pub fn create<F>(settings: &LinkSettings, kind: &str, put_data: F) -> Result<MessageBuilder, EncodeError>
+pub fn create<F>(
+    settings: &LinkSettings,
+    kind: &str,
+    put_data: F,
+) -> Result<MessageBuilder, EncodeError>
 where
     F: FnOnce(&mut MessageBuilder) -> Result<(), EncodeError>,
 {
@@ -168,7 +172,12 @@ pub enum LinkRef<'a> {
     Name(&'a str),
 }
 
-fn existing(kind: u16, flags: u16, link: LinkRef<'_>, header: IfInfoMsg) -> Result<MessageBuilder, EncodeError> {
+fn existing(
+    kind: u16,
+    flags: u16,
+    link: LinkRef<'_>,
+    header: IfInfoMsg,
+) -> Result<MessageBuilder, EncodeError> {
     let mut msg = MessageBuilder::new(kind, flags);
     match link {
         LinkRef::Index(index) => msg.put_raw(&IfInfoMsg { index, ..header }.to_bytes()),
@@ -182,7 +191,11 @@ fn existing(kind: u16, flags: u16, link: LinkRef<'_>, header: IfInfoMsg) -> Resu
 
 /// Builds `RTM_NEWLINK` without `NLM_F_CREATE`, which changes the `change` bits of an
 /// existing link's flags to those in `flags` (`ip link set NAME up`).
-pub fn set_flags(link: LinkRef<'_>, flags: u32, change: u32) -> Result<MessageBuilder, EncodeError> {
+pub fn set_flags(
+    link: LinkRef<'_>,
+    flags: u32,
+    change: u32,
+) -> Result<MessageBuilder, EncodeError> {
     existing(RTM_NEWLINK, 0, link, IfInfoMsg { flags, change, ..IfInfoMsg::default() })
 }
 

@@ -31,7 +31,11 @@ pub fn create(settings: &LinkSettings, vid: u16) -> Result<MessageBuilder, Encod
 
 /// Like [`create`], with the tag protocol (`ETH_P_8021Q` or `ETH_P_8021AD`) sent
 /// explicitly before the id, in the order iproute2 6.1 uses for `protocol P id N`.
-pub fn create_with_protocol(settings: &LinkSettings, vid: u16, protocol: u16) -> Result<MessageBuilder, EncodeError> {
+pub fn create_with_protocol(
+    settings: &LinkSettings,
+    vid: u16,
+    protocol: u16,
+) -> Result<MessageBuilder, EncodeError> {
     create_link(settings, "vlan", |msg| {
         msg.put_be16(IFLA_VLAN_PROTOCOL, protocol)?;
         msg.put_u16(IFLA_VLAN_ID, vid)
