@@ -447,3 +447,29 @@ fn container_endpoint_in_file() {
     assert_link(&a, "A", "a0", "10.8.0.1/30");
     assert_link(&a, "A", "a1", "10.8.0.5/30");
 }
+
+#[test]
+fn atomic_delete_then_recreate_is_undone() {
+    if !common::require_root() {
+        return;
+    }
+    let sb = sandbox_ab();
+    let create = BulkFile::new("atomic-recreate-create", &[pair_line(0)]);
+    koko_file(&sb, &create, &[]).assert_success();
+    let before = sb.snapshot();
+    let lines = vec![
+        pair_line(1),
+        "-N A,a0".to_string(),
+        "-n A,a0,10.7.0.1/30 -n B,c0,10.7.0.2/30".to_string(),
+        pair_line(2),
+    ];
+    let file = BulkFile::new("atomic-recreate", &lines);
+    let output = koko_file(&sb, &file, &["--atomic"]);
+    output.assert_failure();
+    assert!(
+        output.stderr.contains("link \"a0\" in netns \"A\" is deleted earlier in this file"),
+        "{output}"
+    );
+    assert!(output.stderr.contains("nothing of the file was kept"), "{output}");
+    assert_eq!(sb.snapshot(), before);
+}

@@ -103,10 +103,27 @@ fn create_veth(
                 spaces.refresh_next_index(id_a)?;
                 spaces.refresh_next_index(id_b)?;
             }
+            // With --atomic the marked links stay until the end, because deleting them
+            // cannot be undone; so the line fails and the file is undone as a whole.
+            Some(libc::EEXIST) if atomic && spaces.any_pending_delete() => {
+                if let Some(end) = held_by_delete(spaces, (id_a, a), (id_b, b)) {
+                    return Err(Error::new(format!(
+                        "link \"{}\" in {} is deleted earlier in this file; --atomic cannot recreate it in the same run",
+                        end.link, end.namespace
+                    )));
+                }
+                let failure = explain_create_error(spaces, &what, &error, (id_a, a), (id_b, b));
+                if !names_taken(spaces, (id_a, a), (id_b, b)) {
+                    return Err(failure);
+                }
+                return Err(failure.with_note(
+                    "if that link is the peer of a veth end that an earlier line deletes, --atomic cannot recreate it in the same run",
+                ));
+            }
             // An earlier delete line may still hold the name until its group is deleted.
-            Some(libc::EEXIST)
-                if !flushed && held_by_delete(spaces, atomic, (id_a, a), (id_b, b)) =>
-            {
+            // Any pending delete counts, because the peer of a marked veth end stays in
+            // its own group.
+            Some(libc::EEXIST) if !atomic && !flushed && spaces.any_pending_delete() => {
                 flushed = true;
                 flush_deletes(spaces)?;
                 spaces.reopen(id_a)?;
@@ -155,23 +172,13 @@ fn names_taken(
     false
 }
 
-/// Returns whether a name of the new pair may be taken by a link that an earlier delete
-/// line marked. Without `--atomic`, any pending delete counts, because the peer of a
-/// marked veth end stays in its own group. With `--atomic` only a marked link of that
-/// very name counts, because deleting the marked links cannot be undone.
-// NOTE: so with --atomic, a line that reuses the name of a deleted veth end's peer fails.
-fn held_by_delete(
+/// Returns the end of the new pair whose name a link in its namespace's delete group
+/// holds, which an earlier delete line marked.
+fn held_by_delete<'e>(
     spaces: &mut Namespaces,
-    atomic: bool,
-    (id_a, a): (NsId, &Endpoint),
-    (id_b, b): (NsId, &Endpoint),
-) -> bool {
-    if !spaces.any_pending_delete() {
-        return false;
-    }
-    if !atomic {
-        return true;
-    }
+    (id_a, a): (NsId, &'e Endpoint),
+    (id_b, b): (NsId, &'e Endpoint),
+) -> Option<&'e Endpoint> {
     for (id, end) in [(id_a, a), (id_b, b)] {
         let delete_group = spaces.record(id).delete_group;
         if spaces.reopen(id).is_err() {
@@ -179,11 +186,11 @@ fn held_by_delete(
         }
         if let Ok(Some(info)) = find_link(spaces.socket(id), &end.link) {
             if info.group == Some(delete_group) {
-                return true;
+                return Some(end);
             }
         }
     }
-    false
+    None
 }
 
 fn take_index(spaces: &mut Namespaces, id: NsId) -> i32 {
