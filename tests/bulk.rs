@@ -473,3 +473,49 @@ fn atomic_delete_then_recreate_is_undone() {
     assert!(output.stderr.contains("nothing of the file was kept"), "{output}");
     assert_eq!(sb.snapshot(), before);
 }
+
+/// Lines whose second pair has one IPv6 address on both ends, which fails duplicate
+/// address detection in the end phase.
+fn dad_failure_lines() -> Vec<String> {
+    vec![
+        pair_line(0),
+        "-n A,a1,fd02::1/64 -n B,b1,fd02::1/64".to_string(),
+        pair_line(2),
+    ]
+}
+
+#[test]
+fn atomic_dad_failure_undoes_the_file() {
+    if !common::require_root() {
+        return;
+    }
+    let sb = sandbox_ab();
+    sb.ip(&["-n", "A", "link", "add", "old", "type", "veth", "peer", "name", "old2"]);
+    let before = sb.snapshot();
+    let mut lines = dad_failure_lines();
+    lines.push("-N A,old".to_string());
+    let file = BulkFile::new("atomic-dad", &lines);
+    let output = koko_file(&sb, &file, &["--atomic"]);
+    output.assert_failure();
+    assert!(output.stderr.contains("duplicate address detection failed for fd02::1"), "{output}");
+    assert!(output.stderr.contains("nothing of the file was kept"), "{output}");
+    assert_eq!(sb.snapshot(), before);
+}
+
+#[test]
+fn keep_going_dad_failure_removes_the_link() {
+    if !common::require_root() {
+        return;
+    }
+    let sb = sandbox_ab();
+    let file = BulkFile::new("keep-going-dad", &dad_failure_lines());
+    let output = koko_file(&sb, &file, &["--keep-going"]);
+    output.assert_failure();
+    assert!(output.stderr.contains("duplicate address detection failed for fd02::1"), "{output}");
+    assert!(output.stderr.contains("1 of 3 lines failed"), "{output}");
+    let a = links_of(&sb, Some("A"));
+    let b = links_of(&sb, Some("B"));
+    assert!(!a.contains_key("a1") && !b.contains_key("b1"), "{output}");
+    assert_link(&a, "A", "a0", &v4(0, 1));
+    assert_link(&b, "B", "b2", &v4(2, 2));
+}

@@ -88,12 +88,28 @@ pub fn flush_deletes(spaces: &mut Namespaces) -> Result<()> {
     failures.into_result()
 }
 
-/// Finishes a run that keeps its work: pending deletes go, and in every namespace the
-/// created links come up, return to group 0 and pass duplicate address detection.
-pub fn finish(spaces: &mut Namespaces) -> Result<()> {
+/// Links of each namespace that the end phase returned to group 0, kept by `--atomic`
+/// runs so that a late failure can remove them. The only record that grows with the
+/// number of links, and only in `--atomic` runs.
+pub type Regrouped = Vec<(NsId, Vec<(i32, String)>)>;
+
+/// Finishes a run: in every namespace the created links come up, return to group 0 and
+/// pass duplicate address detection, and pending deletes go.
+///
+/// A link whose address failed duplicate address detection, or did not finish it in time,
+/// is removed again (with its veth peer); `removed` counts those links. With `atomic`,
+/// `regrouped` gets every created link before it leaves its group, and deletes go only
+/// after everything else worked, so that the caller can undo the run on an error.
+pub fn finish(
+    spaces: &mut Namespaces,
+    mut regrouped: Option<&mut Regrouped>,
+    removed: &mut u64,
+) -> Result<()> {
     let mut failures = Failures::default();
-    if let Err(error) = flush_deletes(spaces) {
-        failures.add(error);
+    if regrouped.is_none() {
+        if let Err(error) = flush_deletes(spaces) {
+            failures.add(error);
+        }
     }
 
     // Changing an up link that has a carrier makes the kernel walk the namespace's IPv6
@@ -117,6 +133,11 @@ pub fn finish(spaces: &mut Namespaces) -> Result<()> {
     let mut waiting = Vec::new();
     for (position, &(_, id)) in created.iter().enumerate() {
         let outcome = spaces.reopen(id).and_then(|()| {
+            if let Some(regrouped) = regrouped.as_deref_mut() {
+                let group = spaces.record(id).create_group;
+                let (socket, netns) = spaces.socket_and_netns(id);
+                regrouped.push((id, members_of(socket, netns, group)?));
+            }
             if position == 0 {
                 up_by_group(spaces, id)
             } else {
@@ -138,11 +159,50 @@ pub fn finish(spaces: &mut Namespaces) -> Result<()> {
     for (id, mut members) in waiting {
         let waited = spaces.reopen(id).and_then(|()| {
             let (socket, netns) = spaces.socket_and_netns(id);
-            wait_for_dad(socket, netns, &mut members)
+            wait_for_dad(socket, netns, &mut members, DAD_TIMEOUT, removed)
         });
         spaces.record(id).needs_dad = false;
         if let Err(error) = waited {
             failures.add(error);
+        }
+    }
+    if regrouped.is_some() && failures.first.is_none() {
+        flush_deletes(spaces)?;
+    }
+    failures.into_result()
+}
+
+/// Removes the links that [`finish`] returned to group 0 in an `--atomic` run that then
+/// failed. A link counts only if its index still has the recorded name, and one that is
+/// gone already (a veth peer) is no error.
+pub fn remove_regrouped(spaces: &mut Namespaces, regrouped: &Regrouped) -> Result<()> {
+    let mut failures = Failures::default();
+    for (id, members) in regrouped {
+        if let Err(error) = spaces.reopen(*id) {
+            failures.add(error);
+            continue;
+        }
+        let (socket, netns) = spaces.socket_and_netns(*id);
+        let mut present = Vec::new();
+        let listed = dump_links(socket, netns, |info| {
+            if members.binary_search(&(info.index, info.name.clone())).is_ok() {
+                present.push((info.index, info.name.clone()));
+            }
+        });
+        if let Err(error) = listed {
+            failures.add(error);
+            continue;
+        }
+        for (index, name) in present {
+            let outcome = link::delete(LinkRef::Index(index))
+                .map_err(koko_netlink::Error::from)
+                .and_then(|mut request| socket.request(&mut request));
+            match outcome {
+                Err(error) if error.errno() != Some(libc::ENODEV) => failures.add(
+                    Error::netlink(format_args!("remove link \"{name}\" from {netns}"), &error),
+                ),
+                _ => {}
+            }
         }
     }
     failures.into_result()
@@ -212,36 +272,46 @@ fn reset_groups(socket: &mut Socket, netns: &Netns, members: &[(i32, String)]) -
     Ok(())
 }
 
-/// Waits until no global IPv6 address of the links in `members` is tentative. A link
-/// whose address failed duplicate address detection is deleted and dropped from
-/// `members`, and the error names it.
-// NOTE: the error cannot name the file line of that link: a bulk run keeps no per-link
+/// Most link names that an error lists; the rest are counted.
+const NAMES_SHOWN: usize = 8;
+
+/// Waits until no global IPv6 address of the links in `members` is tentative, for at most
+/// `timeout`. Links whose address failed duplicate address detection or was still
+/// tentative at the deadline are deleted (with their veth peers), dropped from `members`
+/// and counted in `removed`, and the error names them.
+// NOTE: the error cannot name the file lines of those links: a bulk run keeps no per-link
 // record, so that its memory does not grow with the file.
 fn wait_for_dad(
     socket: &mut Socket,
     netns: &Netns,
     members: &mut Vec<(i32, String)>,
+    timeout: Duration,
+    removed: &mut u64,
 ) -> Result<()> {
-    let deadline = Instant::now() + DAD_TIMEOUT;
-    let mut failed: Option<(i32, String, std::net::IpAddr)> = None;
+    let deadline = Instant::now() + timeout;
+    // Links whose DAD failed, with one failed address each, and links still tentative.
+    let mut failed: Vec<(i32, std::net::IpAddr)> = Vec::new();
+    let mut pending: Vec<i32> = Vec::new();
     loop {
-        let mut pending = false;
+        pending.clear();
         let mut request = addr::dump(libc::AF_INET6 as u8, 0);
         let outcome = socket.dump(&mut request, |message| {
             let Some(info) = AddressInfo::parse(message) else { return Ok(()) };
             if info.scope != SCOPE_UNIVERSE {
                 return Ok(());
             }
-            let Ok(at) = members.binary_search_by_key(&(info.index as i32), |(index, _)| *index)
-            else {
+            let index = info.index as i32;
+            if members.binary_search_by_key(&index, |(index, _)| *index).is_err() {
                 return Ok(());
-            };
-            if info.flags & IFA_F_DADFAILED != 0 && failed.is_none() {
+            }
+            if info.flags & IFA_F_DADFAILED != 0 {
                 if let Some(addr) = info.addr {
-                    failed = Some((members[at].0, members[at].1.clone(), addr));
+                    if !failed.iter().any(|(known, _)| *known == index) {
+                        failed.push((index, addr));
+                    }
                 }
-            } else if info.flags & IFA_F_TENTATIVE != 0 {
-                pending = true;
+            } else if info.flags & IFA_F_TENTATIVE != 0 && !pending.contains(&index) {
+                pending.push(index);
             }
             Ok(())
         });
@@ -251,32 +321,74 @@ fn wait_for_dad(
                 return Err(Error::netlink(format_args!("list the IPv6 addresses in {netns}"), &e))
             }
         }
-        if let Some((index, name, addr)) = failed {
-            members.retain(|(member, _)| *member != index);
-            let error = Error::new(format!(
-                "duplicate address detection failed for {addr} on link \"{name}\" in {netns}: another host uses it"
-            ));
-            let removed = link::delete(LinkRef::Index(index))
-                .map_err(koko_netlink::Error::from)
-                .and_then(|mut request| socket.request(&mut request));
-            return Err(match removed {
-                Ok(()) => error.with_note(format_args!("link \"{name}\" was removed again")),
-                Err(e) => {
-                    error.with_note(format_args!("removing link \"{name}\" also failed: {e}"))
-                }
-            });
-        }
-        if !pending {
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            return Err(Error::new(format!(
-                "timed out after {} s waiting for duplicate address detection in {netns} (use --nodad to skip it)",
-                DAD_TIMEOUT.as_secs()
-            )));
+        pending.retain(|index| !failed.iter().any(|(known, _)| known == index));
+        if pending.is_empty() || Instant::now() >= deadline {
+            break;
         }
         thread::sleep(DAD_POLL_INTERVAL);
     }
+    if failed.is_empty() && pending.is_empty() {
+        return Ok(());
+    }
+
+    let name_of = |index: i32| -> String {
+        members
+            .binary_search_by_key(&index, |(index, _)| *index)
+            .map_or_else(|_| String::new(), |at| members[at].1.clone())
+    };
+    let mut error = match failed.first() {
+        Some(&(index, addr)) => Error::new(format!(
+            "duplicate address detection failed for {addr} on link \"{}\" in {netns}: another host uses it",
+            name_of(index)
+        )),
+        None => Error::new(format!(
+            "timed out after {} s waiting for duplicate address detection in {netns} (use --nodad to skip it)",
+            timeout.as_secs()
+        )),
+    };
+    if failed.len() > 1 {
+        error = error.with_note(format_args!("{} more links failed it", failed.len() - 1));
+    }
+    if !failed.is_empty() && !pending.is_empty() {
+        error = error.with_note(format_args!(
+            "{} links timed out after {} s waiting for it (use --nodad to skip it)",
+            pending.len(),
+            timeout.as_secs()
+        ));
+    }
+    let doomed: Vec<i32> = failed.iter().map(|(index, _)| *index).chain(pending).collect();
+    let mut gone = Vec::new();
+    for &index in &doomed {
+        let name = name_of(index);
+        let outcome = link::delete(LinkRef::Index(index))
+            .map_err(koko_netlink::Error::from)
+            .and_then(|mut request| socket.request(&mut request));
+        match outcome {
+            Ok(()) => {
+                *removed += 1;
+                gone.push(name);
+            }
+            // The veth peer of a link removed before.
+            Err(e) if e.errno() == Some(libc::ENODEV) => {}
+            Err(e) => {
+                error =
+                    error.with_note(format_args!("removing link \"{name}\" also failed: {e}"))
+            }
+        }
+    }
+    members.retain(|(index, _)| !doomed.contains(index));
+    if !gone.is_empty() {
+        let shown: Vec<String> =
+            gone.iter().take(NAMES_SHOWN).map(|name| format!("\"{name}\"")).collect();
+        let more = gone.len().saturating_sub(NAMES_SHOWN);
+        let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+        error = error.with_note(format_args!(
+            "removed link{} {}{tail} from {netns} again (a veth end takes its peer along)",
+            if gone.len() == 1 { "" } else { "s" },
+            shown.join(", ")
+        ));
+    }
+    Err(error)
 }
 
 /// Undoes a whole run for `--atomic`: the create group of every namespace is deleted in

@@ -103,7 +103,10 @@ impl Run {
             self.progress.update(number, &self.counts);
             if self.on_error != OnError::Atomic && self.spaces.recorded() >= FINISH_EVERY_NAMESPACES
             {
-                finish::finish(&mut self.spaces)?;
+                let mut removed = 0;
+                let finished = finish::finish(&mut self.spaces, None, &mut removed);
+                self.failed += removed;
+                finished?;
                 self.spaces.forget();
             }
         }
@@ -121,32 +124,52 @@ impl Run {
         lines::run_line(&mut self.spaces, &plan, &options, atomic, &mut self.counts)
     }
 
-    /// Ends a run in which every line succeeded or `--keep-going` let it go on.
+    /// Ends a run in which every line succeeded or `--keep-going` let it go on. Links
+    /// removed again in the end phase count as failed lines.
     fn end(mut self) -> Result<()> {
-        finish::finish(&mut self.spaces)?;
+        let mut removed = 0;
+        if self.on_error == OnError::Atomic {
+            let mut regrouped = Vec::new();
+            if let Err(error) = finish::finish(&mut self.spaces, Some(&mut regrouped), &mut removed)
+            {
+                let undone = finish::remove_regrouped(&mut self.spaces, &regrouped)
+                    .and(finish::roll_back(&mut self.spaces));
+                return Err(undo_note(error, undone));
+            }
+        } else {
+            let finished = finish::finish(&mut self.spaces, None, &mut removed);
+            self.failed += removed;
+            if let Err(error) = finished {
+                if self.failed > 0 && self.on_error == OnError::KeepGoing {
+                    return Err(error.with_note(self.failed_count()));
+                }
+                return Err(error);
+            }
+        }
         self.progress.summary(&self.counts);
         if self.failed > 0 {
-            return Err(Error::new(format!("{} of {} lines failed", self.failed, self.lines)));
+            return Err(Error::new(self.failed_count()));
         }
         Ok(())
+    }
+
+    fn failed_count(&self) -> String {
+        format!("{} of {} lines failed", self.failed, self.lines)
     }
 
     /// Ends a run that stopped at `error`: `--atomic` undoes everything, otherwise the
     /// lines before it are finished.
     fn stop(mut self, error: Error) -> Error {
         if self.on_error == OnError::Atomic {
-            return match finish::roll_back(&mut self.spaces) {
-                Ok(()) => error.with_note("nothing of the file was kept (--atomic)"),
-                Err(rollback) => {
-                    error.with_note(format_args!("undoing the file (--atomic) failed: {rollback}"))
-                }
-            };
+            let undone = finish::roll_back(&mut self.spaces);
+            return undo_note(error, undone);
         }
         let done = format!(
             "stopped there; the lines before it are done ({} links created, {} deleted)",
             self.counts.created, self.counts.deleted
         );
-        match finish::finish(&mut self.spaces) {
+        let mut removed = 0;
+        match finish::finish(&mut self.spaces, None, &mut removed) {
             Ok(()) => error.with_note(done),
             Err(finishing) => {
                 error.with_note(done).with_note(format_args!("finishing them failed: {finishing}"))
@@ -157,4 +180,14 @@ impl Run {
 
 fn line_error(number: u64, text: &str, error: Error) -> Error {
     Error::new(format!("line {number}: {}: {error}", text.trim()))
+}
+
+/// Adds to `error` of an `--atomic` run whether undoing the file worked.
+fn undo_note(error: Error, undone: Result<()>) -> Error {
+    match undone {
+        Ok(()) => error.with_note("nothing of the file was kept (--atomic)"),
+        Err(rollback) => {
+            error.with_note(format_args!("undoing the file (--atomic) failed: {rollback}"))
+        }
+    }
 }
