@@ -5,14 +5,13 @@
 use super::namespaces::{dump_links, Namespaces, NsId};
 use crate::error::{Error, Result};
 use crate::netns::Netns;
+use crate::ops::address::dad_timeout;
 use koko_netlink::addr::{self, AddressInfo, IFA_F_DADFAILED, IFA_F_TENTATIVE};
 use koko_netlink::link::{self, LinkRef, IFF_UP};
 use koko_netlink::{MessageBuilder, Socket};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Maximum wait for duplicate address detection, as for a single connection.
-const DAD_TIMEOUT: Duration = Duration::from_secs(15);
 const DAD_POLL_INTERVAL: Duration = Duration::from_millis(10);
 /// `RT_SCOPE_UNIVERSE`: the scope of the addresses that lines add (link-local ones have
 /// `RT_SCOPE_LINK`).
@@ -159,7 +158,10 @@ pub fn finish(
     for (id, mut members) in waiting {
         let waited = spaces.reopen(id).and_then(|()| {
             let (socket, netns) = spaces.socket_and_netns(id);
-            wait_for_dad(socket, netns, &mut members, DAD_TIMEOUT, removed)
+            // New links take the namespace's `default` settings; reading them once per
+            // namespace costs less than once per link.
+            let timeout = dad_timeout(netns, "default");
+            wait_for_dad(socket, netns, &mut members, timeout, removed)
         });
         spaces.record(id).needs_dad = false;
         if let Err(error) = waited {

@@ -148,7 +148,7 @@ pub fn wait_for_dad(
 /// Works out how long DAD may take on link `name` from its `dad_transmits`,
 /// `retrans_time_ms` and `router_solicitation_delay` settings, plus a margin, and never less than
 /// [`MIN_DAD_TIMEOUT`]. Settings that cannot be read count as the kernel's defaults.
-fn dad_timeout(netns: &Netns, name: &str) -> Duration {
+pub(crate) fn dad_timeout(netns: &Netns, name: &str) -> Duration {
     let read = |path: String| -> Option<u64> { fs::read_to_string(path).ok()?.trim().parse().ok() };
     let Ok(_inside) = netns.enter() else {
         return MIN_DAD_TIMEOUT;
