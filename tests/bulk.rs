@@ -519,3 +519,34 @@ fn keep_going_dad_failure_removes_the_link() {
     assert_link(&a, "A", "a0", &v4(0, 1));
     assert_link(&b, "B", "b2", &v4(2, 2));
 }
+
+#[test]
+fn bom_long_lines_and_failed_count() {
+    if !common::require_root() {
+        return;
+    }
+    let sb = sandbox_ab();
+    let lines = vec![
+        format!("\u{feff}{}", pair_line(0)),
+        "bogus\u{1b}[2J".to_string(),
+        format!("-n A,{} -n B,b9", "x".repeat(70_000)),
+        "# comment".to_string(),
+        pair_line(1),
+    ];
+    let file = BulkFile::new("bom", &lines);
+    let output = koko_file(&sb, &file, &["--keep-going"]);
+    output.assert_failure();
+    assert!(output.stderr.contains("line 2: bogus\\u{1b}[2J: "), "{output}");
+    assert!(output.stderr.contains("line 3: longer than the limit"), "{output}");
+    assert!(!output.stderr.contains("xxxxxxxx"), "the long line was echoed");
+    assert!(output.stderr.contains("2 of 4 lines failed"), "{output}");
+    let a = links_of(&sb, Some("A"));
+    assert_link(&a, "A", "a0", &v4(0, 1));
+    assert_link(&a, "A", "a1", &v4(1, 1));
+
+    let dir = std::env::temp_dir();
+    let output = sb.koko(&["-f", dir.to_str().expect("temporary paths are UTF-8")]);
+    output.assert_failure();
+    assert!(output.stderr.contains(&format!("of {}: ", dir.display())), "{output}");
+    assert!(!output.stderr.contains("stopped there"), "{output}");
+}

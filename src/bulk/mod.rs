@@ -34,15 +34,26 @@ const FINISH_EVERY_NAMESPACES: usize = 1024;
 /// failed lines (each reported on stderr when it fails), and [`OnError::Atomic`] undoes
 /// the whole file.
 pub fn run(source: &BulkSource, on_error: OnError, options: &Options) -> Result<()> {
-    let reader: Box<dyn BufRead> = match source {
-        BulkSource::Stdin => Box::new(io::stdin().lock()),
+    let (reader, name): (Box<dyn BufRead>, String) = match source {
+        BulkSource::Stdin => {
+            // Checked before koko opens anything: a closed descriptor 0 would be reused by
+            // the next open, and koko would read its lines from that file.
+            // SAFETY: F_GETFD takes no argument and reads no memory.
+            if unsafe { libc::fcntl(libc::STDIN_FILENO, libc::F_GETFD) } == -1 {
+                let error = io::Error::last_os_error();
+                return Err(Error::io("read the bulk file from standard input (-f -)", &error)
+                    .with_note("standard input is closed"));
+            }
+            (Box::new(io::stdin().lock()), "standard input".to_owned())
+        }
         BulkSource::File(path) => {
             let file = File::open(path)
                 .map_err(|e| Error::io(format_args!("open {}", path.display()), &e))?;
-            Box::new(BufReader::new(file))
+            (Box::new(BufReader::new(file)), path.display().to_string())
         }
     };
     let mut run = Run {
+        name,
         spaces: Namespaces::new(),
         counts: Counts::default(),
         progress: Progress::new(),
@@ -59,13 +70,15 @@ pub fn run(source: &BulkSource, on_error: OnError, options: &Options) -> Result<
 }
 
 struct Run {
+    /// The bulk file's path, or "standard input", for read errors.
+    name: String,
     spaces: Namespaces,
     counts: Counts,
     progress: Progress,
     on_error: OnError,
     /// Lines that failed under `--keep-going`.
     failed: u64,
-    /// Lines that hold a command, so far.
+    /// Lines that hold a command (or fail to parse), so far.
     lines: u64,
 }
 
@@ -77,20 +90,32 @@ impl Run {
         let mut number: u64 = 0;
         loop {
             buffer.clear();
-            let read = reader.read_until(b'\n', &mut buffer).map_err(|e| {
-                Error::io(format_args!("read line {} of the bulk file", number + 1), &e)
+            let read = read_line(&mut *reader, &mut buffer).map_err(|e| {
+                Error::io(format_args!("read line {} of {}", number + 1, self.name), &e)
             })?;
-            if read == 0 {
-                return Ok(());
-            }
+            let Some(complete) = read else { return Ok(()) };
             number += 1;
-            let outcome = match std::str::from_utf8(&buffer) {
-                Ok(text) => {
-                    self.line(text, defaults).map_err(|error| line_error(number, text, error))
+            if number == 1 && buffer.starts_with(BOM) {
+                buffer.drain(..BOM.len());
+            }
+            let outcome = if !complete {
+                self.lines += 1;
+                Err(Error::new(format!(
+                    "line {number}: longer than the limit of {} bytes for a koko command line",
+                    MAX_LINE
+                )))
+            } else {
+                match std::str::from_utf8(&buffer) {
+                    Ok(text) => {
+                        self.line(text, defaults).map_err(|error| line_error(number, text, error))
+                    }
+                    Err(_) => {
+                        self.lines += 1;
+                        Err(Error::new(format!(
+                            "line {number}: invalid UTF-8 (expected a koko command line)"
+                        )))
+                    }
                 }
-                Err(_) => Err(Error::new(format!(
-                    "line {number}: invalid UTF-8 (expected a koko command line)"
-                ))),
             };
             if let Err(error) = outcome {
                 if self.on_error != OnError::KeepGoing {
@@ -116,7 +141,10 @@ impl Run {
         let plan = match plan::from_line(text) {
             Ok(Some(plan)) => plan,
             Ok(None) => return Ok(()),
-            Err(error) => return Err(Error::new(error.to_string())),
+            Err(error) => {
+                self.lines += 1;
+                return Err(Error::new(error.to_string()));
+            }
         };
         self.lines += 1;
         let options = defaults.overlay(&plan.options);
@@ -164,6 +192,9 @@ impl Run {
             let undone = finish::roll_back(&mut self.spaces);
             return undo_note(error, undone);
         }
+        if self.lines == 0 {
+            return error;
+        }
         let done = format!(
             "stopped there; the lines before it are done ({} links created, {} deleted)",
             self.counts.created, self.counts.deleted
@@ -179,7 +210,89 @@ impl Run {
 }
 
 fn line_error(number: u64, text: &str, error: Error) -> Error {
-    Error::new(format!("line {number}: {}: {error}", text.trim()))
+    Error::new(format!("line {number}: {}: {error}", escape_controls(text.trim())))
+}
+
+/// Escapes the control characters of an echoed line, so that a stray escape sequence or
+/// carriage return in the file cannot rewrite the terminal.
+fn escape_controls(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            escaped.extend(c.escape_default());
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped
+}
+
+/// UTF-8 byte order mark, which some editors put at the start of a file.
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// Longest line koko reads, in bytes; a command line is far shorter. Longer lines fail
+/// without being held in memory.
+const MAX_LINE: usize = 64 * 1024;
+
+/// Reads one line, with its newline, into `buffer`. Returns `None` at the end of input,
+/// and `Some(false)` for a line longer than [`MAX_LINE`], of which only the start is kept.
+fn read_line(reader: &mut dyn BufRead, buffer: &mut Vec<u8>) -> io::Result<Option<bool>> {
+    let mut any = false;
+    let mut complete = true;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(available) => available,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        if available.is_empty() {
+            return Ok(if any { Some(complete) } else { None });
+        }
+        any = true;
+        let (chunk, end) = match available.iter().position(|&byte| byte == b'\n') {
+            Some(at) => (&available[..=at], true),
+            None => (available, false),
+        };
+        let used = chunk.len();
+        let room = MAX_LINE.saturating_sub(buffer.len());
+        if chunk.len() > room {
+            complete = false;
+        }
+        buffer.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        reader.consume(used);
+        if end {
+            return Ok(Some(complete));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{escape_controls, read_line, MAX_LINE};
+    use std::io::BufReader;
+
+    #[test]
+    fn escapes_control_characters() {
+        assert_eq!(escape_controls("-n A,a\x1b[2J\r"), "-n A,a\\u{1b}[2J\\r");
+    }
+
+    #[test]
+    fn long_lines_are_cut() {
+        let mut text = vec![b'x'; MAX_LINE + 10];
+        text.extend_from_slice(b"\nshort\nlast");
+        let mut reader = BufReader::with_capacity(1000, &text[..]);
+        let mut buffer = Vec::new();
+        assert_eq!(read_line(&mut reader, &mut buffer).unwrap(), Some(false));
+        assert_eq!(buffer.len(), MAX_LINE);
+        buffer.clear();
+        assert_eq!(read_line(&mut reader, &mut buffer).unwrap(), Some(true));
+        assert_eq!(buffer, b"short\n");
+        buffer.clear();
+        assert_eq!(read_line(&mut reader, &mut buffer).unwrap(), Some(true));
+        assert_eq!(buffer, b"last");
+        buffer.clear();
+        assert_eq!(read_line(&mut reader, &mut buffer).unwrap(), None);
+    }
 }
 
 /// Adds to `error` of an `--atomic` run whether undoing the file worked.
