@@ -307,7 +307,30 @@ pub fn find_mirrors_to(
     socket: &mut Socket,
     target_index: i32,
 ) -> Result<Vec<MirrorFilter>> {
-    let target_u32 = u32::try_from(target_index).unwrap_or(0);
+    find_mirrors_to_any(netns, socket, &[target_index])
+}
+
+/// Returns whether any link in the socket's namespace has a `clsact` or `ingress` qdisc,
+/// which every mirror filter needs: a cheap test before a search for filters.
+pub fn any_hook_qdisc(netns: &Netns, socket: &mut Socket) -> Result<bool> {
+    Ok(!hook_qdiscs(netns, socket)?.is_empty())
+}
+
+/// Finds koko's filters in `netns` that mirror to a link whose index is in `targets`
+/// (sorted), and those whose target is gone, as [`find_mirrors_to`] does for one link.
+pub fn find_mirrors_to_any(
+    netns: &Netns,
+    socket: &mut Socket,
+    targets: &[i32],
+) -> Result<Vec<MirrorFilter>> {
+    let is_target = |filter: &FilterInfo| {
+        filter.mirred.is_some_and(|mirred| {
+            mirred.eaction == TCA_EGRESS_MIRROR
+                && (mirred.ifindex == 0
+                    || i32::try_from(mirred.ifindex)
+                        .is_ok_and(|index| targets.binary_search(&index).is_ok()))
+        })
+    };
     let mut found = Vec::new();
     for qdisc in hook_qdiscs(netns, socket)? {
         let name = link_name(socket, qdisc.ifindex);
@@ -319,7 +342,7 @@ pub fn find_mirrors_to(
                 if parse_prio(filter.prio).map(|(hook, _)| hook) != Some(direction) {
                     continue;
                 }
-                if !(is_mirror_to(&filter, target_u32) || is_mirror_to(&filter, 0)) {
+                if !is_target(&filter) {
                     continue;
                 }
                 found.push(MirrorFilter {
