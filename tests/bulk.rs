@@ -550,3 +550,27 @@ fn bom_long_lines_and_failed_count() {
     assert!(output.stderr.contains(&format!("of {}: ", dir.display())), "{output}");
     assert!(!output.stderr.contains("stopped there"), "{output}");
 }
+
+#[test]
+fn mirror_filters_go_with_targets() {
+    if !common::require_root() {
+        return;
+    }
+    let sb = sandbox_ab();
+    sb.ip(&["-n", "A", "link", "add", "keep", "type", "veth", "peer", "name", "keep2"]);
+    sb.ip(&["-n", "A", "link", "set", "keep", "up"]);
+    let before = sb.snapshot();
+
+    let lines = vec!["-n A,m1,mirror:both:keep -n B,m1p".to_string(), "-n A,a0 -n A,a0".to_string()];
+    let file = BulkFile::new("mirror-atomic", &lines);
+    koko_file(&sb, &file, &["--atomic"]).assert_failure();
+    assert_eq!(sb.snapshot(), before, "--atomic left the mirror behind");
+
+    let create = BulkFile::new("mirror-create", &lines[..1]);
+    koko_file(&sb, &create, &[]).assert_success();
+    let filters = sb.sh("tc -n A filter show dev keep ingress").stdout;
+    assert!(filters.contains("m1"), "no mirror to m1: {filters}");
+    let delete = BulkFile::new("mirror-delete", &["-N A,m1".to_string()]);
+    koko_file(&sb, &delete, &[]).assert_success();
+    assert_eq!(sb.snapshot(), before, "the delete line left the mirror behind");
+}

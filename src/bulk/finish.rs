@@ -5,9 +5,10 @@
 use super::namespaces::{dump_links, Namespaces, NsId};
 use crate::error::{Error, Result};
 use crate::netns::Netns;
+use crate::ops::mirror::{self, MirrorFilter};
 use crate::ops::address::dad_timeout;
 use koko_netlink::addr::{self, AddressInfo, IFA_F_DADFAILED, IFA_F_TENTATIVE};
-use koko_netlink::link::{self, LinkRef, IFF_UP};
+use koko_netlink::link::{self, LinkInfo, LinkRef, IFF_UP};
 use koko_netlink::{MessageBuilder, Socket};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -58,6 +59,44 @@ fn request_group(
     }
 }
 
+/// Finds koko's mirror filters in namespace `id` that target a link for which `doomed`
+/// holds, or a veth peer of one in the same namespace, or a link that is gone. Call it
+/// before deleting those links: a filter shows its target's index only while it exists.
+/// A namespace without any hook qdisc costs one qdisc dump.
+fn mirrors_to(
+    spaces: &mut Namespaces,
+    id: NsId,
+    doomed: impl Fn(&LinkInfo) -> bool,
+) -> Result<Vec<MirrorFilter>> {
+    let (socket, netns) = spaces.socket_and_netns(id);
+    if !mirror::any_hook_qdisc(netns, socket)? {
+        return Ok(Vec::new());
+    }
+    let mut targets = Vec::new();
+    dump_links(socket, netns, |info| {
+        if doomed(info) {
+            targets.push(info.index);
+            let local_peer = match (info.kind.as_deref(), info.link, info.link_netnsid) {
+                (Some("veth"), Some(peer), None) => i32::try_from(peer).ok(),
+                _ => None,
+            };
+            targets.extend(local_peer);
+        }
+    })?;
+    targets.sort_unstable();
+    mirror::find_mirrors_to_any(netns, socket, &targets)
+}
+
+/// Removes the mirror filters that [`mirrors_to`] found, after their targets went.
+fn remove_mirrors(spaces: &mut Namespaces, id: NsId, filters: &[MirrorFilter]) -> Result<()> {
+    if filters.is_empty() {
+        return Ok(());
+    }
+    let (socket, netns) = spaces.socket_and_netns(id);
+    mirror::remove_filters(netns, socket, filters)
+        .map_err(|error| error.with_note("the links they mirrored to were deleted"))
+}
+
 /// Deletes the delete group of every namespace that has one, each with one request that
 /// the kernel tears down in one batch.
 pub fn flush_deletes(spaces: &mut Namespaces) -> Result<()> {
@@ -71,12 +110,22 @@ pub fn flush_deletes(spaces: &mut Namespaces) -> Result<()> {
             continue;
         }
         let group = spaces.record(id).delete_group;
+        let mirrors = match mirrors_to(spaces, id, |info| info.group == Some(group)) {
+            Ok(mirrors) => mirrors,
+            Err(error) => {
+                failures.add(error);
+                continue;
+            }
+        };
         let (socket, netns) = spaces.socket_and_netns(id);
         match request_group(socket, link::delete_group(group)) {
             Ok(()) => {
                 let record = spaces.record(id);
                 record.pending_delete = false;
                 record.moved.clear();
+                if let Err(error) = remove_mirrors(spaces, id, &mirrors) {
+                    failures.add(error);
+                }
             }
             Err(error) => failures.add(Error::netlink(
                 format_args!("delete the links marked for deletion in {netns}"),
@@ -184,6 +233,15 @@ pub fn remove_regrouped(spaces: &mut Namespaces, regrouped: &Regrouped) -> Resul
             failures.add(error);
             continue;
         }
+        let mirrors = match mirrors_to(spaces, *id, |info| {
+            members.binary_search(&(info.index, info.name.clone())).is_ok()
+        }) {
+            Ok(mirrors) => mirrors,
+            Err(error) => {
+                failures.add(error);
+                continue;
+            }
+        };
         let (socket, netns) = spaces.socket_and_netns(*id);
         let mut present = Vec::new();
         let listed = dump_links(socket, netns, |info| {
@@ -205,6 +263,9 @@ pub fn remove_regrouped(spaces: &mut Namespaces, regrouped: &Regrouped) -> Resul
                 ),
                 _ => {}
             }
+        }
+        if let Err(error) = remove_mirrors(spaces, *id, &mirrors) {
+            failures.add(error);
         }
     }
     failures.into_result()
@@ -411,9 +472,21 @@ pub fn roll_back(spaces: &mut Namespaces) -> Result<()> {
         }
         if created {
             let group = spaces.record(id).create_group;
+            let mirrors = match mirrors_to(spaces, id, |info| info.group == Some(group)) {
+                Ok(mirrors) => mirrors,
+                Err(error) => {
+                    failures.add(error);
+                    Vec::new()
+                }
+            };
             let (socket, netns) = spaces.socket_and_netns(id);
             match request_group(socket, link::delete_group(group)) {
-                Ok(()) => spaces.record(id).created = false,
+                Ok(()) => {
+                    spaces.record(id).created = false;
+                    if let Err(error) = remove_mirrors(spaces, id, &mirrors) {
+                        failures.add(error);
+                    }
+                }
                 Err(e) => failures
                     .add(Error::netlink(format_args!("remove the new links from {netns}"), &e)),
             }

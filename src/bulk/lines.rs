@@ -6,7 +6,7 @@ use super::finish::flush_deletes;
 use super::namespaces::{Namespaces, NsId};
 use crate::error::{Error, Result};
 use crate::exec;
-use crate::ops::find_link;
+use crate::ops::{find_link, mirror};
 use crate::plan::{Action, Endpoint, Namespace, Options, Plan};
 use koko_netlink::addr;
 use koko_netlink::link::{self, veth, LinkRef, LinkSettings};
@@ -372,9 +372,21 @@ fn delete(
     let mut request = encoded.map_err(|e| {
         Error::new(format!("failed to encode the deletion of link \"{name}\": {e}"))
     })?;
+    // A link that this run created goes now, so the mirrors to it must go with it; the
+    // group deletes at the end take care of the marked links.
+    let mirrors = if group == create_group {
+        mirror::find_mirrors_to(netns, socket, info.index)?
+    } else {
+        Vec::new()
+    };
     socket
         .request(&mut request)
         .map_err(|e| Error::netlink(format_args!("{what} link \"{name}\" in {netns}"), &e))?;
+    if !mirrors.is_empty() {
+        mirror::remove_filters(netns, socket, &mirrors).map_err(|error| {
+            error.with_note(format_args!("link \"{name}\" itself was deleted"))
+        })?;
+    }
     if group != create_group {
         let record = spaces.record(id);
         record.pending_delete = true;
