@@ -574,3 +574,34 @@ fn mirror_filters_go_with_targets() {
     koko_file(&sb, &delete, &[]).assert_success();
     assert_eq!(sb.snapshot(), before, "the delete line left the mirror behind");
 }
+
+#[test]
+fn sigterm_stops_and_undoes_atomic() {
+    if !common::require_root() {
+        return;
+    }
+    let sb = sandbox_ab();
+    let before = sb.snapshot();
+    let fifo = std::env::temp_dir().join(format!("koko-bulk-fifo-{}", std::process::id()));
+    let fifo = fifo.to_str().expect("temporary paths are UTF-8");
+    let script = format!(
+        r#"rm -f {fifo}; mkfifo {fifo}
+{koko} -f - --atomic < {fifo} 2> {fifo}.err & pid=$!
+exec 3> {fifo}
+printf '%s\n%s\n' '{one}' '{two}' >&3
+tries=0
+until ip -n A link show a1 > /dev/null 2>&1; do
+    tries=$((tries + 1)); [ $tries -lt 3000 ] || break; sleep 0.01
+done
+kill -TERM $pid; wait $pid; echo "rc=$?"; exec 3>&-
+cat {fifo}.err; rm -f {fifo} {fifo}.err"#,
+        koko = common::koko_bin(),
+        one = pair_line(0),
+        two = pair_line(1),
+    );
+    let output = sb.sh(&script);
+    assert!(output.stdout.contains("rc=1"), "{output}");
+    assert!(output.stdout.contains("interrupted at line 2 (SIGTERM)"), "{output}");
+    assert!(output.stdout.contains("nothing of the file was kept"), "{output}");
+    assert_eq!(sb.snapshot(), before);
+}

@@ -13,6 +13,7 @@ mod finish;
 mod lines;
 mod namespaces;
 mod progress;
+mod signals;
 
 use crate::error::{Error, Result};
 use crate::plan::{self, BulkSource, OnError, Options};
@@ -52,6 +53,7 @@ pub fn run(source: &BulkSource, on_error: OnError, options: &Options) -> Result<
             (Box::new(BufReader::new(file)), path.display().to_string())
         }
     };
+    signals::install()?;
     let mut run = Run {
         name,
         spaces: Namespaces::new(),
@@ -90,9 +92,20 @@ impl Run {
         let mut number: u64 = 0;
         loop {
             buffer.clear();
-            let read = read_line(&mut *reader, &mut buffer).map_err(|e| {
-                Error::io(format_args!("read line {} of {}", number + 1, self.name), &e)
-            })?;
+            let read = match read_line(&mut *reader, &mut buffer) {
+                Ok(read) => read,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    return signals::check(number).and_then(|()| {
+                        Err(Error::io(format_args!("read line {} of {}", number + 1, self.name), &e))
+                    })
+                }
+                Err(e) => {
+                    return Err(Error::io(
+                        format_args!("read line {} of {}", number + 1, self.name),
+                        &e,
+                    ))
+                }
+            };
             let Some(complete) = read else { return Ok(()) };
             number += 1;
             if number == 1 && buffer.starts_with(BOM) {
@@ -125,6 +138,7 @@ impl Run {
                 eprintln!("koko: {error}");
                 self.failed += 1;
             }
+            signals::check(number)?;
             self.progress.update(number, &self.counts);
             if self.on_error != OnError::Atomic && self.spaces.recorded() >= FINISH_EVERY_NAMESPACES
             {
@@ -242,7 +256,13 @@ fn read_line(reader: &mut dyn BufRead, buffer: &mut Vec<u8>) -> io::Result<Optio
     loop {
         let available = match reader.fill_buf() {
             Ok(available) => available,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            // A signal ends the wait for input; other interruptions retry.
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {
+                if signals::check(0).is_err() {
+                    return Err(error);
+                }
+                continue;
+            }
             Err(error) => return Err(error),
         };
         if available.is_empty() {

@@ -1,0 +1,43 @@
+//! SIGINT and SIGTERM during a bulk run: the handler only sets a flag, and the run stops
+//! after the line it is on, ending as if the next line had failed.
+
+use crate::error::{Error, Result};
+use std::sync::atomic::{AtomicI32, Ordering};
+
+/// The signal that arrived, or 0.
+static RECEIVED: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn on_signal(signal: libc::c_int) {
+    RECEIVED.store(signal, Ordering::Relaxed);
+}
+
+/// Installs the handlers for SIGINT and SIGTERM, without `SA_RESTART`, so that a blocked
+/// read of standard input returns at once. koko's netlink and HTTP code retry `EINTR`.
+pub fn install() -> Result<()> {
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: sigaction is plain data, so all-zero is a valid value (no flags, empty
+        // mask) before the handler is set.
+        let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+        action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        // SAFETY: `action` is a live struct; the handler only stores to an atomic, which
+        // is async-signal-safe.
+        if unsafe { libc::sigaction(signal, &action, std::ptr::null_mut()) } != 0 {
+            let error = std::io::Error::last_os_error();
+            return Err(Error::io("install the handler for SIGINT and SIGTERM", &error));
+        }
+    }
+    Ok(())
+}
+
+/// Returns the error for a run interrupted after line `number`, if a signal arrived.
+pub fn check(number: u64) -> Result<()> {
+    let name = match RECEIVED.load(Ordering::Relaxed) {
+        0 => return Ok(()),
+        libc::SIGINT => "SIGINT",
+        _ => "SIGTERM",
+    };
+    if number == 0 {
+        return Err(Error::new(format!("interrupted before line 1 ({name})")));
+    }
+    Err(Error::new(format!("interrupted at line {number} ({name})")))
+}
