@@ -605,3 +605,32 @@ cat {fifo}.err; rm -f {fifo} {fifo}.err"#,
     assert!(output.stdout.contains("nothing of the file was kept"), "{output}");
     assert_eq!(sb.snapshot(), before);
 }
+
+#[test]
+fn concurrent_runs_share_namespaces() {
+    if !common::require_root() {
+        return;
+    }
+    let sb = sandbox_ab();
+    let lines = |prefix: &str, net: usize| -> Vec<String> {
+        (0..200)
+            .map(|i| format!("-n A,{prefix}{i},10.{net}.{}.{}/16 -n B,{prefix}p{i}", i / 100, i % 100 + 1))
+            .collect()
+    };
+    let x = BulkFile::new("concurrent-x", &lines("x", 1));
+    let y = BulkFile::new("concurrent-y", &lines("y", 2));
+    let script = format!(
+        "{koko} -f {x} & one=$!; {koko} -f {y}; two=$?; wait $one; echo \"rc=$? $two\"",
+        koko = common::koko_bin(),
+        x = x.path(),
+        y = y.path()
+    );
+    let output = sb.sh(&script);
+    assert!(output.stdout.contains("rc=0 0"), "{output}");
+    let a = links_of(&sb, Some("A"));
+    for i in [0, 99, 199] {
+        assert_link(&a, "A", &format!("x{i}"), &format!("10.1.{}.{}/16", i / 100, i % 100 + 1));
+        assert_link(&a, "A", &format!("y{i}"), &format!("10.2.{}.{}/16", i / 100, i % 100 + 1));
+    }
+    assert_eq!(a.len(), 401, "links in A besides lo");
+}

@@ -94,14 +94,15 @@ fn create_veth(
         };
         match error.errno() {
             // A link that koko did not create through this path took an index koko
-            // picked: list the indexes again. The kernel reports that as EBUSY or, when
-            // neither name is taken, as EEXIST.
+            // picked. The kernel reports that as EBUSY or, when neither name is taken, as
+            // EEXIST. Another program may be creating links here right now, so the kernel
+            // picks the indexes in both namespaces for the rest of the run.
             Some(libc::EBUSY | libc::EEXIST)
                 if !refreshed && !names_taken(spaces, (id_a, a), (id_b, b)) =>
             {
                 refreshed = true;
-                spaces.refresh_next_index(id_a)?;
-                spaces.refresh_next_index(id_b)?;
+                spaces.record(id_a).pick_indexes = false;
+                spaces.record(id_b).pick_indexes = false;
             }
             // With --atomic the marked links stay until the end, because deleting them
             // cannot be undone; so the line fails and the file is undone as a whole.
@@ -137,11 +138,17 @@ fn create_veth(
         record.created = true;
         record.created_links += 1;
     }
+    let index_a = index_of(spaces, id_a, a, index_a)?;
+    let index_b = match index_of(spaces, id_b, b, index_b) {
+        Ok(index) => index,
+        Err(error) => return Err(remove_link(spaces, a, error)),
+    };
 
     let added = add_addresses(spaces, id_a, a, index_a, options)
         .and_then(|()| add_addresses(spaces, id_b, b, index_b, options));
     if let Err(error) = added {
-        let mut request = link::delete(LinkRef::Index(index_a)).map_err(|e| {
+        let target = if index_a != 0 { LinkRef::Index(index_a) } else { LinkRef::Name(&a.link) };
+        let mut request = link::delete(target).map_err(|e| {
             Error::new(format!("failed to encode the deletion of link \"{}\": {e}", a.link))
         })?;
         if let Err(rollback) = spaces.socket(id_a).request(&mut request) {
@@ -193,8 +200,33 @@ fn held_by_delete<'e>(
     None
 }
 
+/// Returns `index`, or, when the kernel picked the index (0), the index of the new link
+/// of `end`, which its addresses need.
+fn index_of(spaces: &mut Namespaces, id: NsId, end: &Endpoint, index: i32) -> Result<i32> {
+    if index != 0 || end.addrs.is_empty() {
+        return Ok(index);
+    }
+    spaces.reopen(id)?;
+    let (socket, netns) = spaces.socket_and_netns(id);
+    match find_link(socket, &end.link) {
+        Ok(Some(info)) => Ok(info.index),
+        Ok(None) => Err(Error::new(format!(
+            "link \"{}\" not found in {netns} right after koko created it",
+            end.link
+        ))),
+        Err(error) => {
+            Err(Error::netlink(format_args!("look up link \"{}\" in {netns}", end.link), &error))
+        }
+    }
+}
+
+/// Returns the interface index for the next new link in `id`, or 0 to let the kernel
+/// pick one after an index that koko picked was taken.
 fn take_index(spaces: &mut Namespaces, id: NsId) -> i32 {
     let record = spaces.record(id);
+    if !record.pick_indexes {
+        return 0;
+    }
     let index = record.next_index;
     record.next_index = index.saturating_add(1);
     index

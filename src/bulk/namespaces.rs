@@ -31,6 +31,9 @@ pub struct NsRecord {
     pub delete_group: u32,
     /// Interface index for the next link this run creates here.
     pub next_index: i32,
+    /// Whether koko picks the indexes of new links here; false once a picked index was
+    /// taken by a link that another program created.
+    pub pick_indexes: bool,
     /// Whether links in `create_group` may exist.
     pub created: bool,
     /// Links this run created here and has not yet returned to group 0.
@@ -219,17 +222,6 @@ impl Namespaces {
     pub fn touched(&self) -> Vec<NsId> {
         self.records.iter().map(|(id, _)| *id).collect()
     }
-
-    /// Relists the links of `id` and moves its next index past every index in use, after
-    /// the kernel reported the one koko picked as taken.
-    pub fn refresh_next_index(&mut self, id: NsId) -> Result<()> {
-        let (socket, netns) = self.socket_and_netns(id);
-        let mut max = 0;
-        dump_links(socket, netns, |info| max = max.max(info.index))?;
-        let record = self.record(id);
-        record.next_index = record.next_index.max(max.saturating_add(1));
-        Ok(())
-    }
 }
 
 /// Builds the record of a namespace seen for the first time: two groups that no link
@@ -258,6 +250,7 @@ fn first_record(designator: &Namespace, netns: &Netns, socket: &mut Socket) -> R
         create_group,
         delete_group,
         next_index: max_index.saturating_add(1),
+        pick_indexes: true,
         created: false,
         created_links: 0,
         pending_delete: false,
