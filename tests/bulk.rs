@@ -477,11 +477,7 @@ fn atomic_delete_then_recreate_is_undone() {
 /// Lines whose second pair has one IPv6 address on both ends, which fails duplicate
 /// address detection in the end phase.
 fn dad_failure_lines() -> Vec<String> {
-    vec![
-        pair_line(0),
-        "-n A,a1,fd02::1/64 -n B,b1,fd02::1/64".to_string(),
-        pair_line(2),
-    ]
+    vec![pair_line(0), "-n A,a1,fd02::1/64 -n B,b1,fd02::1/64".to_string(), pair_line(2)]
 }
 
 #[test]
@@ -561,7 +557,8 @@ fn mirror_filters_go_with_targets() {
     sb.ip(&["-n", "A", "link", "set", "keep", "up"]);
     let before = sb.snapshot();
 
-    let lines = vec!["-n A,m1,mirror:both:keep -n B,m1p".to_string(), "-n A,a0 -n A,a0".to_string()];
+    let lines =
+        vec!["-n A,m1,mirror:both:keep -n B,m1p".to_string(), "-n A,a0 -n A,a0".to_string()];
     let file = BulkFile::new("mirror-atomic", &lines);
     koko_file(&sb, &file, &["--atomic"]).assert_failure();
     assert_eq!(sb.snapshot(), before, "--atomic left the mirror behind");
@@ -614,7 +611,13 @@ fn concurrent_runs_share_namespaces() {
     let sb = sandbox_ab();
     let lines = |prefix: &str, net: usize| -> Vec<String> {
         (0..200)
-            .map(|i| format!("-n A,{prefix}{i},10.{net}.{}.{}/16 -n B,{prefix}p{i}", i / 100, i % 100 + 1))
+            .map(|i| {
+                format!(
+                    "-n A,{prefix}{i},10.{net}.{}.{}/16 -n B,{prefix}p{i}",
+                    i / 100,
+                    i % 100 + 1
+                )
+            })
             .collect()
     };
     let x = BulkFile::new("concurrent-x", &lines("x", 1));

@@ -5,8 +5,8 @@
 use super::namespaces::{dump_links, Namespaces, NsId};
 use crate::error::{Error, Result};
 use crate::netns::Netns;
-use crate::ops::mirror::{self, MirrorFilter};
 use crate::ops::address::dad_timeout;
+use crate::ops::mirror::{self, MirrorFilter};
 use koko_netlink::addr::{self, AddressInfo, IFA_F_DADFAILED, IFA_F_TENTATIVE};
 use koko_netlink::link::{self, LinkInfo, LinkRef, IFF_UP};
 use koko_netlink::{MessageBuilder, Socket};
@@ -258,9 +258,10 @@ pub fn remove_regrouped(spaces: &mut Namespaces, regrouped: &Regrouped) -> Resul
                 .map_err(koko_netlink::Error::from)
                 .and_then(|mut request| socket.request(&mut request));
             match outcome {
-                Err(error) if error.errno() != Some(libc::ENODEV) => failures.add(
-                    Error::netlink(format_args!("remove link \"{name}\" from {netns}"), &error),
-                ),
+                Err(error) if error.errno() != Some(libc::ENODEV) => failures.add(Error::netlink(
+                    format_args!("remove link \"{name}\" from {netns}"),
+                    &error,
+                )),
                 _ => {}
             }
         }
@@ -434,8 +435,7 @@ fn wait_for_dad(
             // The veth peer of a link removed before.
             Err(e) if e.errno() == Some(libc::ENODEV) => {}
             Err(e) => {
-                error =
-                    error.with_note(format_args!("removing link \"{name}\" also failed: {e}"))
+                error = error.with_note(format_args!("removing link \"{name}\" also failed: {e}"))
             }
         }
     }

@@ -415,9 +415,8 @@ fn delete(
         .request(&mut request)
         .map_err(|e| Error::netlink(format_args!("{what} link \"{name}\" in {netns}"), &e))?;
     if !mirrors.is_empty() {
-        mirror::remove_filters(netns, socket, &mirrors).map_err(|error| {
-            error.with_note(format_args!("link \"{name}\" itself was deleted"))
-        })?;
+        mirror::remove_filters(netns, socket, &mirrors)
+            .map_err(|error| error.with_note(format_args!("link \"{name}\" itself was deleted")))?;
     }
     if group != create_group {
         let record = spaces.record(id);

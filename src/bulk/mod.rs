@@ -96,7 +96,10 @@ impl Run {
                 Ok(read) => read,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {
                     return signals::check(number).and_then(|()| {
-                        Err(Error::io(format_args!("read line {} of {}", number + 1, self.name), &e))
+                        Err(Error::io(
+                            format_args!("read line {} of {}", number + 1, self.name),
+                            &e,
+                        ))
                     })
                 }
                 Err(e) => {
@@ -286,6 +289,16 @@ fn read_line(reader: &mut dyn BufRead, buffer: &mut Vec<u8>) -> io::Result<Optio
     }
 }
 
+/// Adds to `error` of an `--atomic` run whether undoing the file worked.
+fn undo_note(error: Error, undone: Result<()>) -> Error {
+    match undone {
+        Ok(()) => error.with_note("nothing of the file was kept (--atomic)"),
+        Err(rollback) => {
+            error.with_note(format_args!("undoing the file (--atomic) failed: {rollback}"))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{escape_controls, read_line, MAX_LINE};
@@ -312,15 +325,5 @@ mod tests {
         assert_eq!(buffer, b"last");
         buffer.clear();
         assert_eq!(read_line(&mut reader, &mut buffer).unwrap(), None);
-    }
-}
-
-/// Adds to `error` of an `--atomic` run whether undoing the file worked.
-fn undo_note(error: Error, undone: Result<()>) -> Error {
-    match undone {
-        Ok(()) => error.with_note("nothing of the file was kept (--atomic)"),
-        Err(rollback) => {
-            error.with_note(format_args!("undoing the file (--atomic) failed: {rollback}"))
-        }
     }
 }
