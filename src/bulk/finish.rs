@@ -145,9 +145,10 @@ pub type Regrouped = Vec<(NsId, Vec<(i32, String)>)>;
 /// pass duplicate address detection, and pending deletes go.
 ///
 /// A link whose address failed duplicate address detection, or did not finish it in time,
-/// is removed again (with its veth peer); `removed` counts those links. With `atomic`,
-/// `regrouped` gets every created link before it leaves its group, and deletes go only
-/// after everything else worked, so that the caller can undo the run on an error.
+/// is removed again with its veth peer, and `removed` counts those links. When
+/// `regrouped` is given (`--atomic`), it gets every created link before the link leaves
+/// its group, and deletes go only after everything else worked, so that the caller can
+/// undo the run on an error.
 pub fn finish(
     spaces: &mut Namespaces,
     mut regrouped: Option<&mut Regrouped>,

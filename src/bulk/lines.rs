@@ -105,7 +105,7 @@ fn create_veth(
                 spaces.record(id_b).pick_indexes = false;
             }
             // With --atomic the marked links stay until the end, because deleting them
-            // cannot be undone; so the line fails and the file is undone as a whole.
+            // cannot be undone. So the line fails, and the file is undone as a whole.
             Some(libc::EEXIST) if atomic && spaces.any_pending_delete() => {
                 if let Some(end) = held_by_delete(spaces, (id_a, a), (id_b, b)) {
                     return Err(Error::new(format!(
@@ -404,8 +404,8 @@ fn delete(
     let mut request = encoded.map_err(|e| {
         Error::new(format!("failed to encode the deletion of link \"{name}\": {e}"))
     })?;
-    // A link that this run created goes now, so the mirrors to it must go with it; the
-    // group deletes at the end take care of the marked links.
+    // A link that this run created goes now, so the mirrors to it go with it. The group
+    // deletes at the end remove the mirrors to the marked links.
     let mirrors = if group == create_group {
         mirror::find_mirrors_to(netns, socket, info.index)?
     } else {

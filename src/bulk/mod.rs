@@ -247,8 +247,8 @@ fn escape_controls(text: &str) -> String {
 /// UTF-8 byte order mark, which some editors put at the start of a file.
 const BOM: &[u8] = b"\xef\xbb\xbf";
 
-/// Longest line koko reads, in bytes; a command line is far shorter. Longer lines fail
-/// without being held in memory.
+/// Maximum length of a line in bytes, newline included. Command lines are far shorter,
+/// and longer lines fail without being held in memory.
 const MAX_LINE: usize = 64 * 1024;
 
 /// Reads one line, with its newline, into `buffer`. Returns `None` at the end of input,
