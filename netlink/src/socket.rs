@@ -130,7 +130,9 @@ impl Socket {
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
         let bytes = msg.finish(seq)?;
-        debug::dump("sent", bytes);
+        if debug::enabled() {
+            debug::dump(&format!("sent on port {}", self.port), bytes);
+        }
 
         // SAFETY: sockaddr_nl is plain data; nl_pid 0 addresses the kernel.
         let mut kernel: libc::sockaddr_nl = unsafe { mem::zeroed() };
@@ -191,7 +193,9 @@ impl Socket {
                 continue;
             }
             let bytes = &self.buf[..received as usize];
-            debug::dump("received", bytes);
+            if debug::enabled() {
+                debug::dump(&format!("received on port {}", self.port), bytes);
+            }
             return Ok(bytes);
         }
     }
