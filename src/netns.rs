@@ -152,9 +152,11 @@ impl Netns {
     /// enters the namespace for the `socket(2)` call only.
     pub fn socket(&self) -> Result<Socket> {
         let _guard = self.enter()?;
-        Socket::open().map_err(|e| {
+        let mut socket = Socket::open().map_err(|e| {
             Error::netlink(format_args!("open a netlink socket in {}", self.label), &e)
-        })
+        })?;
+        socket.set_label(format!("{} (port {})", self.label, socket.port()));
+        Ok(socket)
     }
 }
 

@@ -29,6 +29,9 @@ pub struct Socket {
     port: u32,
     seq: u32,
     buf: Vec<u8>,
+    /// Name for `KOKO_DEBUG` dumps, such as the socket's namespace; port ids repeat across
+    /// namespaces, so they cannot tell sockets apart.
+    label: String,
 }
 
 fn last_error(call: &'static str) -> Error {
@@ -97,7 +100,13 @@ impl Socket {
         if rc != 0 {
             return Err(last_error("getsockname"));
         }
-        Ok(Socket { fd, port: addr.nl_pid, seq: 0, buf: vec![0; RECEIVE_BUFFER_LEN] })
+        let label = format!("port {}", addr.nl_pid);
+        Ok(Socket { fd, port: addr.nl_pid, seq: 0, buf: vec![0; RECEIVE_BUFFER_LEN], label })
+    }
+
+    /// Names the socket in `KOKO_DEBUG` dumps, for example after its namespace.
+    pub fn set_label(&mut self, label: impl Into<String>) {
+        self.label = label.into();
     }
 
     /// Port id the kernel assigned to this socket.
@@ -130,7 +139,9 @@ impl Socket {
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
         let bytes = msg.finish(seq)?;
-        debug::dump("sent", bytes);
+        if debug::enabled() {
+            debug::dump(&format!("sent to {}", self.label), bytes);
+        }
 
         // SAFETY: sockaddr_nl is plain data; nl_pid 0 addresses the kernel.
         let mut kernel: libc::sockaddr_nl = unsafe { mem::zeroed() };
@@ -191,7 +202,9 @@ impl Socket {
                 continue;
             }
             let bytes = &self.buf[..received as usize];
-            debug::dump("received", bytes);
+            if debug::enabled() {
+                debug::dump(&format!("received from {}", self.label), bytes);
+            }
             return Ok(bytes);
         }
     }
