@@ -181,6 +181,8 @@ fn fstat(fd: &OwnedFd) -> Option<libc::stat> {
     Some(stat)
 }
 
+// The casts are no-ops on x86_64, but st_dev and st_ino are narrower on some 32-bit targets.
+#[allow(clippy::unnecessary_cast)]
 fn stat_id(fd: &OwnedFd) -> Option<(u64, u64)> {
     let stat = fstat(fd)?;
     Some((stat.st_dev as u64, stat.st_ino as u64))
