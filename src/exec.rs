@@ -50,6 +50,16 @@ fn connect_veth(a: &Endpoint, b: &Endpoint, options: &Options) -> Result<()> {
             a.link, netns_a, netns_b
         )));
     }
+    if netns_a.same_as(&netns_b) {
+        for (end, peer) in [(a, b), (b, a)] {
+            if let Some(mirror) = end.mirror.as_ref().filter(|mirror| mirror.source == peer.link) {
+                return Err(Error::new(format!(
+                    "mirror source \"{}\" is the peer of \"{}\" ({} and {} are the same namespace), so mirrored packets would loop between the two ends forever",
+                    mirror.source, end.link, netns_a, netns_b
+                )));
+            }
+        }
+    }
     let addrs_a = addresses(a);
     let addrs_b = addresses(b);
     let end_a = end(&netns_a, a, &addrs_a);

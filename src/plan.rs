@@ -568,6 +568,17 @@ fn build_veth(args: Args) -> Result<Action, Error> {
             a.link, a.namespace
         )));
     }
+    if a.namespace == b.namespace {
+        for (end, peer) in [(&a, &b), (&b, &a)] {
+            if let Some(mirror) = end.mirror.as_ref().filter(|mirror| mirror.source == peer.link) {
+                return Err(Error::new(format!(
+                    "mirror source {:?} is the peer of {:?}, so mirrored packets would loop \
+                     between the two ends forever (expected another interface)",
+                    mirror.source, end.link
+                )));
+            }
+        }
+    }
     Ok(Action::Veth { a, b })
 }
 
@@ -855,6 +866,15 @@ mod tests {
         let message = error(&["-c", "eth0", "-V", "eth0,5"]);
         assert!(message.contains("also the parent of -V"), "{message}");
         plan_of(&["-n", "ns1,eth0", "-V", "eth0,5"]);
+    }
+
+    #[test]
+    fn mirror_of_own_peer_rejected() {
+        let message = error(&["-n", "A,m1,mirror:both:m1p", "-n", "A,m1p"]);
+        assert!(message.contains("is the peer of \"m1\""), "{message}");
+        let message = error(&["-c", "m1", "-c", "m1p,mirror:ingress:m1"]);
+        assert!(message.contains("would loop"), "{message}");
+        assert!(plan_of(&["-n", "A,m1,mirror:both:m1p", "-n", "B,m1p"]).options.mtu.is_none());
     }
 
     #[test]

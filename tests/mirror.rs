@@ -519,3 +519,22 @@ fn delete_clears_mirror_of_local_peer() {
     assert!(!sb.link_names(Some("A")).contains(&"m1p".to_string()));
     assert_eq!(tc_state(&sb, "A", "src"), before);
 }
+
+#[test]
+fn mirror_of_own_peer_rejected() {
+    if !common::require_root() {
+        return;
+    }
+    let sb = Sandbox::new();
+    sb.add_netns("A");
+    let before = sb.snapshot();
+
+    // The same namespace under two names gets past the command-line check; koko must
+    // still see that the mirror source is the new link's own peer.
+    let output = sb.koko(&["-n", "A,m1,mirror:both:m1p", "-a", "/run/netns/A,m1p", "--nodad"]);
+    assert_eq!(output.status.code(), Some(1), "{output}");
+    assert!(output.stderr.contains("would loop"), "{output}");
+    let output = sb.koko(&["-n", "A,m1,mirror:both:m1p", "-n", "A,m1p"]);
+    assert_eq!(output.status.code(), Some(2), "{output}");
+    assert_eq!(sb.snapshot(), before);
+}
