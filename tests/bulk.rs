@@ -598,7 +598,7 @@ cat {fifo}.err; rm -f {fifo} {fifo}.err"#,
     );
     let output = sb.sh(&script);
     assert!(output.stdout.contains("rc=1"), "{output}");
-    assert!(output.stdout.contains("interrupted at line 2 (SIGTERM)"), "{output}");
+    assert!(output.stdout.contains("interrupted after line 2 (SIGTERM)"), "{output}");
     assert!(output.stdout.contains("nothing of the file was kept"), "{output}");
     assert_eq!(sb.snapshot(), before);
 }
@@ -636,4 +636,38 @@ fn concurrent_runs_share_namespaces() {
         assert_link(&a, "A", &format!("y{i}"), &format!("10.2.{}.{}/16", i / 100, i % 100 + 1));
     }
     assert_eq!(a.len(), 401, "links in A besides lo");
+}
+
+/// SIGTERM while an --atomic run waits for duplicate address detection at its end: every
+/// line is done by then, but the run must still fail and undo the file.
+#[test]
+fn sigterm_while_finishing_undoes_atomic() {
+    if !common::require_root() {
+        return;
+    }
+    let sb = sandbox_ab();
+    let before = sb.snapshot();
+    let lines: Vec<String> =
+        (0..5).map(|i| format!("-n A,v{i},fd00::{i}:1/64 -n B,w{i},fd00::{i}:2/64")).collect();
+    let file = BulkFile::new("sigterm-finish", &lines);
+    let script = format!(
+        r#"{koko} --atomic -f {path} & pid=$!
+tries=0
+until ip -n B link show w4 > /dev/null 2>&1; do
+    tries=$((tries + 1)); [ $tries -lt 3000 ] || break; sleep 0.01
+done
+kill -TERM $pid; wait $pid; echo "rc=$?""#,
+        koko = common::koko_bin(),
+        path = file.path(),
+    );
+    let output = sb.sh(&script);
+    assert!(output.stdout.contains("rc=1"), "{output}");
+    // The signal lands in the end phase, or right after the last line on a slow machine.
+    assert!(
+        output.stderr.contains("interrupted while finishing the run (SIGTERM)")
+            || output.stderr.contains("interrupted after line 5 (SIGTERM)"),
+        "{output}"
+    );
+    assert!(output.stderr.contains("nothing of the file was kept"), "{output}");
+    assert_eq!(sb.snapshot(), before);
 }

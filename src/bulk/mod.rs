@@ -182,7 +182,8 @@ impl Run {
                 return Err(undo_note(error, undone));
             }
         } else {
-            let finished = finish::finish(&mut self.spaces, None, &mut removed);
+            let finished = finish::finish(&mut self.spaces, None, &mut removed)
+                .and_then(|()| signals::check_end());
             self.failed += removed;
             if let Err(error) = finished {
                 if self.failed > 0 && self.on_error == OnError::KeepGoing {

@@ -31,13 +31,27 @@ pub fn install() -> Result<()> {
 
 /// Returns the error for a run interrupted after line `number`, if a signal arrived.
 pub fn check(number: u64) -> Result<()> {
-    let name = match RECEIVED.load(Ordering::Relaxed) {
-        0 => return Ok(()),
-        libc::SIGINT => "SIGINT",
-        _ => "SIGTERM",
+    let Some(name) = received_name() else {
+        return Ok(());
     };
     if number == 0 {
         return Err(Error::new(format!("interrupted before line 1 ({name})")));
     }
-    Err(Error::new(format!("interrupted at line {number} ({name})")))
+    Err(Error::new(format!("interrupted after line {number} ({name}); later lines did not run")))
+}
+
+/// Returns the error for a run interrupted after its last line, while it was finishing.
+pub fn check_end() -> Result<()> {
+    match received_name() {
+        None => Ok(()),
+        Some(name) => Err(Error::new(format!("interrupted while finishing the run ({name})"))),
+    }
+}
+
+fn received_name() -> Option<&'static str> {
+    match RECEIVED.load(Ordering::Relaxed) {
+        0 => None,
+        libc::SIGINT => Some("SIGINT"),
+        _ => Some("SIGTERM"),
+    }
 }
