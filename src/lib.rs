@@ -10,3 +10,4 @@ pub mod ops;
 pub mod plan;
 pub mod resolve;
 pub mod runtime;
+pub mod signals;

@@ -44,6 +44,12 @@ fn main() -> ExitCode {
         }
         _ => {}
     }
+    // Without handlers a signal would end koko between two requests and skip the
+    // rollback; with them the long waits fail and undo what was made.
+    if let Err(error) = koko::signals::install() {
+        report(&error);
+        return ExitCode::FAILURE;
+    }
     match koko::exec::run(&plan) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -59,6 +59,7 @@ pub fn resolve_until(namespace: &Namespace, deadline: Option<&Deadline>) -> Resu
                         deadline.wait.as_secs_f64()
                     )));
                 }
+                crate::signals::check_during(format_args!("waiting with --wait: {error}"))?;
                 thread::sleep(interval.min(deadline.at - now));
                 interval = (interval * 2).min(MAX_POLL_INTERVAL);
             }

@@ -471,3 +471,27 @@ fn named_netns_deleted_mid_run_fails() {
     );
     assert_eq!(sb.link_names(Some("A")), names(&["lo"]), "end a was left behind:\n{output}");
 }
+
+/// SIGTERM while koko waits for duplicate address detection: koko must fail and remove
+/// the pair it made, instead of dying with the links half configured.
+#[test]
+fn sigterm_during_dad_rolls_back() {
+    if !common::require_root() {
+        return;
+    }
+    let sb = sandbox_with_a_and_b();
+    let before = sb.snapshot();
+    let koko = common::koko_bin();
+    let script = format!(
+        "{koko} -n A,a,fd00::1/64 -n B,b,fd00::2/64 & pid=$!
+         tries=0
+         until ip -n B addr show dev b 2>/dev/null | grep -q fd00::2; do
+             tries=$((tries + 1)); [ $tries -lt 3000 ] || break; sleep 0.01
+         done
+         kill -TERM $pid; wait $pid"
+    );
+    let output = sb.sh(&script);
+    assert_eq!(output.status.code(), Some(1), "wrong exit status:\n{output}");
+    assert!(output.stderr.contains("interrupted (SIGTERM)"), "message lacks the signal:\n{output}");
+    assert_eq!(sb.snapshot(), before, "an interrupted run left links behind");
+}

@@ -221,7 +221,7 @@ pub fn finish(
     if regrouped.is_some() && failures.first.is_none() {
         // The deletes of an --atomic run cannot be undone once done, so a signal that
         // arrived while the run finished still undoes the file here.
-        super::signals::check_end()?;
+        crate::signals::check_end()?;
         flush_deletes(spaces)?;
     }
     failures.into_result()

@@ -13,7 +13,6 @@ mod finish;
 mod lines;
 mod namespaces;
 mod progress;
-mod signals;
 
 use crate::error::{Error, Result};
 use crate::plan::{self, BulkSource, OnError, Options};
@@ -53,7 +52,6 @@ pub fn run(source: &BulkSource, on_error: OnError, options: &Options) -> Result<
             (Box::new(BufReader::new(file)), path.display().to_string())
         }
     };
-    signals::install()?;
     let mut run = Run {
         name,
         spaces: Namespaces::new(),
@@ -95,7 +93,7 @@ impl Run {
             let read = match read_line(&mut *reader, &mut buffer) {
                 Ok(read) => read,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                    return signals::check(number).and_then(|()| {
+                    return crate::signals::check(number).and_then(|()| {
                         Err(Error::io(
                             format_args!("read line {} of {}", number + 1, self.name),
                             &e,
@@ -141,7 +139,7 @@ impl Run {
                 eprintln!("koko: {error}");
                 self.failed += 1;
             }
-            signals::check(number)?;
+            crate::signals::check(number)?;
             self.progress.update(number, &self.counts);
             if self.on_error != OnError::Atomic && self.spaces.recorded() >= FINISH_EVERY_NAMESPACES
             {
@@ -183,7 +181,7 @@ impl Run {
             }
         } else {
             let finished = finish::finish(&mut self.spaces, None, &mut removed)
-                .and_then(|()| signals::check_end());
+                .and_then(|()| crate::signals::check_end());
             self.failed += removed;
             if let Err(error) = finished {
                 if self.failed > 0 && self.on_error == OnError::KeepGoing {
@@ -262,7 +260,7 @@ fn read_line(reader: &mut dyn BufRead, buffer: &mut Vec<u8>) -> io::Result<Optio
             Ok(available) => available,
             // A signal ends the wait for input; other interruptions retry.
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {
-                if signals::check(0).is_err() {
+                if crate::signals::check(0).is_err() {
                     return Err(error);
                 }
                 continue;

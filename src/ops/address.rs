@@ -135,6 +135,9 @@ pub fn wait_for_dad(
         if !pending {
             return Ok(());
         }
+        crate::signals::check_during(format_args!(
+            "waiting for duplicate address detection on link \"{name}\" in {netns}"
+        ))?;
         if Instant::now() >= deadline {
             return Err(Error::new(format!(
                 "timed out after {} s waiting for duplicate address detection on link \"{name}\" in {netns} (use --nodad to skip it)",

@@ -1,5 +1,7 @@
-//! SIGINT and SIGTERM during a bulk run: the handler only sets a flag, and the run stops
-//! after the line it is on, ending as if the next line had failed.
+//! SIGINT and SIGTERM: the handler only sets a flag. The long waits (duplicate address
+//! detection, `--wait`) and bulk runs check it and fail, so the usual rollback runs
+//! instead of the process dying half-way. Only the `koko` binary installs the handlers;
+//! in a program that uses the library the flag stays clear.
 
 use crate::error::{Error, Result};
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -29,7 +31,7 @@ pub fn install() -> Result<()> {
     Ok(())
 }
 
-/// Returns the error for a run interrupted after line `number`, if a signal arrived.
+/// Returns the error for a bulk run interrupted after line `number`, if a signal arrived.
 pub fn check(number: u64) -> Result<()> {
     let Some(name) = received_name() else {
         return Ok(());
@@ -40,7 +42,16 @@ pub fn check(number: u64) -> Result<()> {
     Err(Error::new(format!("interrupted after line {number} ({name}); later lines did not run")))
 }
 
-/// Returns the error for a run interrupted after its last line, while it was finishing.
+/// Returns an error naming `what` koko was doing if a signal arrived.
+pub fn check_during(what: std::fmt::Arguments<'_>) -> Result<()> {
+    match received_name() {
+        None => Ok(()),
+        Some(name) => Err(Error::new(format!("interrupted ({name}) while {what}"))),
+    }
+}
+
+/// Returns the error for a bulk run interrupted after its last line, while it was
+/// finishing.
 pub fn check_end() -> Result<()> {
     match received_name() {
         None => Ok(()),
