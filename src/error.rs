@@ -28,7 +28,7 @@ impl Error {
         Error { message: format!("failed to {what}: {text}"), errno: error.raw_os_error() }
     }
 
-    /// An error for something that does not exist (yet): a namespace, process or
+    /// Creates an error for something that does not exist (yet): a namespace, process or
     /// container. `--wait` retries exactly these.
     pub fn not_found(message: impl Into<String>) -> Self {
         Error { message: message.into(), errno: Some(libc::ENOENT) }

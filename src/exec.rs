@@ -44,22 +44,10 @@ fn connect_veth(a: &Endpoint, b: &Endpoint, options: &Options) -> Result<()> {
     let deadline = options.wait.map(Deadline::after);
     let netns_a = resolve_until(&a.namespace, deadline.as_ref())?;
     let netns_b = resolve_until(&b.namespace, deadline.as_ref())?;
-    if a.link == b.link && netns_a.same_as(&netns_b) {
-        return Err(Error::new(format!(
-            "both ends are named \"{}\" and {} and {} are the same namespace",
-            a.link, netns_a, netns_b
-        )));
-    }
     if netns_a.same_as(&netns_b) {
-        for (end, peer) in [(a, b), (b, a)] {
-            if let Some(mirror) = end.mirror.as_ref().filter(|mirror| mirror.source == peer.link) {
-                return Err(Error::new(format!(
-                    "mirror source \"{}\" is the peer of \"{}\" ({} and {} are the same namespace), so mirrored packets would loop between the two ends forever",
-                    mirror.source, end.link, netns_a, netns_b
-                )));
-            }
-        }
+        check_shared_namespace(a, b, &netns_a, &netns_b)?;
     }
+
     let addrs_a = addresses(a);
     let addrs_b = addresses(b);
     let end_a = end(&netns_a, a, &addrs_a);
@@ -72,6 +60,31 @@ fn connect_veth(a: &Endpoint, b: &Endpoint, options: &Options) -> Result<()> {
     check_still_running(&a.namespace, &netns_a)
         .and_then(|()| check_still_running(&b.namespace, &netns_b))
         .map_err(|error| undo(error, &netns_a, &a.link, "veth pair"))
+}
+
+/// Rejects what the plan could not see when two different designators name one namespace:
+/// the same link name twice, and a mirror of the new link's own peer.
+fn check_shared_namespace(
+    a: &Endpoint,
+    b: &Endpoint,
+    netns_a: &Netns,
+    netns_b: &Netns,
+) -> Result<()> {
+    if a.link == b.link {
+        return Err(Error::new(format!(
+            "both ends are named \"{}\" and {} and {} are the same namespace",
+            a.link, netns_a, netns_b
+        )));
+    }
+    for (end, peer) in [(a, b), (b, a)] {
+        if let Some(mirror) = end.mirror.as_ref().filter(|mirror| mirror.source == peer.link) {
+            return Err(Error::new(format!(
+                "mirror source \"{}\" is the peer of \"{}\" ({} and {} are the same namespace), so mirrored packets would loop between the two ends forever",
+                mirror.source, end.link, netns_a, netns_b
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Deletes `link` after a check failed, so that a failed run leaves nothing behind. The

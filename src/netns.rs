@@ -83,12 +83,12 @@ impl Netns {
         Ok(Netns { fd, label })
     }
 
-    /// The namespace the calling thread is in now.
+    /// Opens the namespace the calling thread is in now.
     pub fn current() -> Result<Netns> {
         Netns::open(Path::new("/proc/thread-self/ns/net"), "the current namespace".to_owned())
     }
 
-    /// A named namespace as made by `ip netns add NAME`.
+    /// Opens a named namespace as made by `ip netns add NAME`.
     pub fn named(name: &str) -> Result<Netns> {
         let label = format!("netns \"{name}\"");
         for dir in NAMED_NETNS_DIRS {
@@ -103,7 +103,7 @@ impl Netns {
         )))
     }
 
-    /// The namespace of process `pid`.
+    /// Opens the namespace of process `pid`.
     pub fn of_pid(pid: u32, label: String) -> Result<Netns> {
         let path = PathBuf::from(format!("/proc/{pid}/ns/net"));
         match open_readonly(&path) {
@@ -128,12 +128,12 @@ impl Netns {
         &self.fd
     }
 
-    /// The descriptor as the `u32` that `IFLA_NET_NS_FD` carries.
+    /// Returns the descriptor as the `u32` that `IFLA_NET_NS_FD` carries.
     pub fn fd_u32(&self) -> u32 {
         self.fd.as_raw_fd() as u32
     }
 
-    /// Whether both descriptors refer to the same namespace (same nsfs inode).
+    /// Checks whether both descriptors refer to the same namespace (same nsfs inode).
     pub fn same_as(&self, other: &Netns) -> bool {
         match (stat_id(&self.fd), stat_id(&other.fd)) {
             (Some(a), Some(b)) => a == b,

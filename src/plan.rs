@@ -313,7 +313,7 @@ pub fn build(args: Args) -> Result<Plan, Error> {
     Ok(Plan { action, options })
 }
 
-/// Smallest MTU of a link that carries IPv6 (RFC 8200); below it the kernel keeps no IPv6
+/// Smallest MTU of a link that carries IPv6 (RFC 8200). Below it the kernel keeps no IPv6
 /// state for the link, so an IPv6 address could only fail after the link exists.
 pub const MIN_IPV6_MTU: u32 = 1280;
 

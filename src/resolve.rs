@@ -74,7 +74,7 @@ pub fn resolve_until(namespace: &Namespace, deadline: Option<&Deadline>) -> Resu
 /// reporting success would be wrong.
 ///
 /// A named namespace or namespace file that was deleted or replaced fails too: the links
-/// would then live on only in a namespace nobody can reach by that name. koko's own
+/// would then live on only in a namespace that can no longer be reached by that name. koko's own
 /// namespace always passes.
 pub fn check_still_running(namespace: &Namespace, netns: &Netns) -> Result<()> {
     let (subject, gone, changed) = match namespace {

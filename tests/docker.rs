@@ -83,7 +83,7 @@ fn assert_stderr_contains(output: &Output, expected: &str) {
     assert!(output.stderr.contains(expected), "stderr lacks {expected:?}:\n{output}");
 }
 
-/// A container that `docker create` made and nobody started, removed on drop.
+/// A container that `docker create` made and that was never started, removed on drop.
 struct CreatedContainer {
     name: String,
 }
@@ -363,7 +363,7 @@ fn refused_socket_fails_cleanly() {
     let dir = fake_engine::TempDir::new("refused");
     let socket = dir.path().join("docker.sock");
     // Binding creates the socket file; dropping the listener leaves the file with
-    // nobody listening, so connect(2) gets ECONNREFUSED.
+    // no listener, so connect(2) gets ECONNREFUSED.
     drop(UnixListener::bind(&socket).expect("failed to bind the test socket"));
     let host = format!("DOCKER_HOST=unix://{}", socket.display());
     let args = pair.args();
@@ -452,7 +452,7 @@ fn stopped_container_is_not_running() {
 }
 
 /// The container dies after koko resolved it and before koko's final check: a proxy in
-/// front of the real engine kills it when koko asks about it the second time.
+/// front of the real engine kills it when koko requests it the second time.
 #[test]
 fn container_killed_while_koko_works() {
     if !common::require_root() || !common::require_docker() {

@@ -99,8 +99,9 @@ pub fn add(
     Ok(msg)
 }
 
-/// Builds `RTM_GETADDR` for a dump of one family's addresses on the link with `index`
-/// (0 for every link; the kernel filters by index only on strict-checking sockets).
+/// Builds `RTM_GETADDR` for a dump of one family's addresses on the link with `index`, or
+/// on every link when `index` is 0. The kernel filters by index only on strict-checking
+/// sockets.
 pub fn dump(family: u8, index: u32) -> MessageBuilder {
     let mut msg = MessageBuilder::new(RTM_GETADDR, 0);
     msg.put_raw(&IfAddrMsg { family, index, ..IfAddrMsg::default() }.to_bytes());

@@ -65,7 +65,8 @@ impl<'a> Attr<'a> {
 /// Iterator over a run of attributes that validates every length before it reads.
 ///
 /// It stops at the first malformed attribute and records that in [`AttrIter::malformed`], so
-/// a caller can tell a clean end from a truncated buffer. It never panics.
+/// a caller can tell a clean end from a truncated buffer. It does not panic on any input, which
+/// the fuzz targets and `netlink/tests/minifuzz.rs` check.
 #[derive(Debug, Clone)]
 pub struct AttrIter<'a> {
     rest: &'a [u8],
@@ -77,7 +78,7 @@ impl<'a> AttrIter<'a> {
         AttrIter { rest: buf, malformed: false }
     }
 
-    /// Whether iteration stopped at a malformed attribute instead of the end of the buffer.
+    /// Reports whether iteration stopped at a malformed attribute instead of the end of the buffer.
     pub fn malformed(&self) -> bool {
         self.malformed
     }

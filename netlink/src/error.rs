@@ -125,7 +125,7 @@ pub enum Error {
 }
 
 impl Error {
-    /// The errno behind this error, if there is one.
+    /// Returns the errno behind this error, if there is one.
     pub fn errno(&self) -> Option<i32> {
         match self {
             Error::Io { source, .. } => source.raw_os_error(),

@@ -202,7 +202,7 @@ impl MessageBuilder {
         Ok(&self.buf)
     }
 
-    /// The bytes written so far, with the length field as last set by `finish`.
+    /// Returns the bytes written so far, with the length field as last set by `finish`.
     pub fn as_bytes(&self) -> &[u8] {
         &self.buf
     }
@@ -216,8 +216,8 @@ pub struct Message<'a> {
     pub payload: &'a [u8],
 }
 
-/// Iterator over the messages in one datagram; it validates every length before it reads
-/// and stops at the first malformed message, which it records in
+/// Iterator over the messages in one datagram. It validates every length before it reads,
+/// and it stops at the first malformed message, which it records in
 /// [`MessageIter::malformed`].
 #[derive(Debug, Clone)]
 pub struct MessageIter<'a> {

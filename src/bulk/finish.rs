@@ -5,7 +5,7 @@
 use super::namespaces::{dump_links, Namespaces, NsId};
 use crate::error::{Error, Result};
 use crate::netns::Netns;
-use crate::ops::address::dad_timeout;
+use crate::ops::address::{dad_timeout, DAD_POLL_INTERVAL};
 use crate::ops::mirror::{self, MirrorFilter};
 use koko_netlink::addr::{self, AddressInfo, IFA_F_DADFAILED, IFA_F_TENTATIVE};
 use koko_netlink::link::{self, LinkInfo, LinkRef, IFF_UP};
@@ -13,7 +13,6 @@ use koko_netlink::{MessageBuilder, Socket};
 use std::thread;
 use std::time::{Duration, Instant};
 
-const DAD_POLL_INTERVAL: Duration = Duration::from_millis(10);
 /// `RT_SCOPE_UNIVERSE`: the scope of the addresses that lines add (link-local ones have
 /// `RT_SCOPE_LINK`).
 const SCOPE_UNIVERSE: u8 = 0;

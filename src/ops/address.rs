@@ -11,13 +11,13 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// Shortest limit for the wait for duplicate address detection. The kernel's defaults
-/// (one probe, `dad_transmits`, answered within one second, `retrans_time_ms`, after a
+/// (one probe, `dad_transmits`, with a one-second reply window, `retrans_time_ms`, after a
 /// random delay of up to `router_solicitation_delay`, one second) finish in about two
 /// seconds.
 const MIN_DAD_TIMEOUT: Duration = Duration::from_secs(15);
 /// Room on top of what the link's DAD settings need, for a loaded machine.
 const DAD_TIMEOUT_MARGIN: Duration = Duration::from_secs(10);
-const DAD_POLL_INTERVAL: Duration = Duration::from_millis(10);
+pub(crate) const DAD_POLL_INTERVAL: Duration = Duration::from_millis(10);
 
 /// Adds `addrs` to link `name` (index `index`) through `socket`, which must belong to
 /// `netns`. IPv6 is switched on for the link first if the namespace turned it off.

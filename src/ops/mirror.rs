@@ -285,13 +285,14 @@ fn add_filter(
     }))
 }
 
-/// Whether `filter` is a `u32` node (a key), not the filter itself (handle 0) or a
-/// hash table (`800:`): the low 12 bits of a `u32` handle number the node.
+/// Checks whether `filter` is a `u32` node (a key), not the filter itself (handle 0) or
+/// a hash table (`800:`). The low 12 bits of a `u32` handle number the node.
 fn is_u32_node(filter: &FilterInfo) -> bool {
     filter.kind == "u32" && filter.handle & 0xfff != 0
 }
 
-/// Whether `filter` is a `u32` node whose action mirrors to the egress of `target_index`.
+/// Checks whether `filter` is a `u32` node whose action mirrors to the egress of
+/// `target_index`.
 fn is_mirror_to(filter: &FilterInfo, target_index: u32) -> bool {
     filter
         .mirred

@@ -87,7 +87,7 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether the container may still appear: it does not exist or is not running yet.
+    /// Checks whether the container may still appear: it does not exist or is not running yet.
     /// `--wait` keeps polling on these and stops on every other error.
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::NotFound { .. } | Error::NotRunning { .. })

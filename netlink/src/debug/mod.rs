@@ -36,7 +36,8 @@ use attrs::{format_attrs, Space};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
-/// Whether `KOKO_DEBUG` is set to a value other than empty or "0"; read once.
+/// Checks whether `KOKO_DEBUG` is set to a value other than empty or "0". The variable
+/// is read once.
 pub fn enabled() -> bool {
     static ENABLED: OnceLock<bool> = OnceLock::new();
     *ENABLED

@@ -50,7 +50,7 @@ pub struct IfInfoMsg {
     /// Interface index; 0 in a request lets the kernel choose, or look up `IFLA_IFNAME`.
     pub index: i32,
     pub flags: u32,
-    /// Which bits of `flags` the request changes.
+    /// Mask of the `flags` bits that the request changes.
     pub change: u32,
 }
 
